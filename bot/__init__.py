@@ -1,0 +1,1 @@
+"""The running process: config, transports, storage."""

@@ -1,0 +1,28 @@
+"""`python -m bot`: Telegram when TELEGRAM_BOT_TOKEN is set, otherwise the console chat."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+from bot.config import ConfigError, configure_logging, load_settings
+
+
+def main() -> int:
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"Configuration error: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level)
+    from bot.app import run
+
+    try:
+        asyncio.run(run(settings))
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

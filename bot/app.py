@@ -1,0 +1,50 @@
+"""Wiring: settings -> storage -> engine -> transport."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+
+from bot.config import Settings
+from bot.storage import Storage
+from dialogs import Engine, EngineSettings
+
+log = logging.getLogger(__name__)
+
+
+def build_engine(storage: Storage, settings: Settings) -> Engine:
+    return Engine(
+        storage,
+        EngineSettings(
+            default_timezone=settings.default_timezone,
+            escalation_enabled=settings.escalation_chat_id is not None,
+        ),
+    )
+
+
+async def run(settings: Settings) -> None:
+    async with Storage(settings.db_path) as storage:
+        engine = build_engine(storage, settings)
+        engine.warm_up()
+        if settings.telegram_token:
+            from bot.telegram import TelegramTransport
+
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                with contextlib.suppress(NotImplementedError):
+                    loop.add_signal_handler(sig, stop.set)
+            await TelegramTransport(engine, settings).run_until(stop)
+        else:
+            from bot.console import ConsoleChat
+
+            print(
+                "No TELEGRAM_BOT_TOKEN set: starting the console chat "
+                f"(database {settings.db_path}).",
+                file=sys.stderr,
+                flush=True,
+            )
+            await ConsoleChat(engine, out_dir=settings.db_path.parent / "console_files").run()

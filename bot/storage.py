@@ -1,0 +1,296 @@
+"""SQLite storage on aiosqlite: WAL, schema versioned with PRAGMA user_version, one writer.
+
+Every turn's writes (dialog state, profile, records, audit) go in one transaction, so a crash
+leaves either the whole turn or none of it. Reads use a second connection, which WAL allows to
+run beside the writer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import aiosqlite
+
+from dialogs.models import DialogState, ThoughtRecord, TurnWrites, UserProfile
+
+# Forward-only migrations: entry N moves the schema from version N to N+1. Never edit a shipped
+# entry; append a new one.
+MIGRATIONS: Sequence[str] = (
+    """
+    CREATE TABLE users (
+        user_id       INTEGER PRIMARY KEY,
+        first_name    TEXT NOT NULL DEFAULT '',
+        language      TEXT,
+        country       TEXT,
+        timezone      TEXT,
+        consented_at  TEXT,
+        share_alerts  INTEGER NOT NULL DEFAULT 0,
+        created_at    TEXT NOT NULL,
+        updated_at    TEXT NOT NULL
+    );
+    CREATE TABLE dialog_state (
+        user_id     INTEGER PRIMARY KEY REFERENCES users(user_id) ON DELETE CASCADE,
+        flow        TEXT,
+        state       TEXT,
+        slots       TEXT NOT NULL DEFAULT '{}',
+        step        INTEGER NOT NULL DEFAULT 0,
+        suspended   TEXT,
+        last_seq    INTEGER,
+        updated_at  TEXT NOT NULL
+    );
+    CREATE TABLE thought_records (
+        id                INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_id           INTEGER NOT NULL REFERENCES users(user_id) ON DELETE CASCADE,
+        created_at        TEXT NOT NULL,
+        situation         TEXT NOT NULL,
+        thought           TEXT NOT NULL,
+        emotion           TEXT NOT NULL,
+        intensity_before  INTEGER NOT NULL,
+        belief_before     INTEGER,
+        intensity_after   INTEGER,
+        belief_after      INTEGER,
+        balanced_thought  TEXT,
+        findings          TEXT NOT NULL DEFAULT '{}',
+        answers           TEXT NOT NULL DEFAULT '[]'
+    );
+    CREATE INDEX thought_records_user ON thought_records(user_id, created_at);
+    CREATE TABLE risk_events (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_id     INTEGER NOT NULL REFERENCES users(user_id) ON DELETE CASCADE,
+        created_at  TEXT NOT NULL,
+        level       TEXT NOT NULL,
+        rules       TEXT NOT NULL
+    );
+    CREATE INDEX risk_events_user ON risk_events(user_id, created_at);
+    """,
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class SchemaTooNew(RuntimeError):
+    pass
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).isoformat() if value else None
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+class Storage:
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self._writer: aiosqlite.Connection | None = None
+        self._reader: aiosqlite.Connection | None = None
+        self._write_lock = asyncio.Lock()
+
+    async def open(self) -> Storage:
+        if str(self.path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._writer = await self._connect()
+        await self._writer.execute("PRAGMA journal_mode=WAL")
+        await self._migrate()
+        self._reader = await self._connect()
+        return self
+
+    async def _connect(self) -> aiosqlite.Connection:
+        conn = await aiosqlite.connect(self.path, isolation_level=None)
+        conn.row_factory = aiosqlite.Row
+        await conn.execute("PRAGMA foreign_keys=ON")
+        await conn.execute("PRAGMA busy_timeout=5000")
+        # NORMAL in WAL mode survives a killed process; only an OS crash can lose the last turn.
+        await conn.execute("PRAGMA synchronous=NORMAL")
+        return conn
+
+    async def close(self) -> None:
+        for conn in (self._reader, self._writer):
+            if conn is not None:
+                await conn.close()
+        self._reader = self._writer = None
+
+    async def __aenter__(self) -> Storage:
+        return await self.open()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def schema_version(self) -> int:
+        async with self._read().execute("PRAGMA user_version") as cur:
+            row = await cur.fetchone()
+        return int(row[0])
+
+    async def _migrate(self) -> None:
+        conn = self._writer
+        assert conn is not None
+        async with conn.execute("PRAGMA user_version") as cur:
+            version = int((await cur.fetchone())[0])
+        if version > SCHEMA_VERSION:
+            raise SchemaTooNew(
+                f"database {self.path} has schema {version}, this code knows up to {SCHEMA_VERSION}"
+            )
+        for target, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            # executescript commits first, so each migration is wrapped in its own transaction.
+            await conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version={target};\nCOMMIT;")
+
+    def _read(self) -> aiosqlite.Connection:
+        if self._reader is None:
+            raise RuntimeError("storage is not open")
+        return self._reader
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """The single writer: one transaction at a time, rolled back on any error."""
+        if self._writer is None:
+            raise RuntimeError("storage is not open")
+        async with self._write_lock:
+            await self._writer.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._writer
+            except BaseException:
+                await self._writer.execute("ROLLBACK")
+                raise
+            await self._writer.execute("COMMIT")
+
+    # -- the dialogs' Store protocol ---------------------------------------------------------
+    async def load_profile(self, user_id: int) -> UserProfile | None:
+        async with self._read().execute("SELECT * FROM users WHERE user_id = ?", (user_id,)) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        return UserProfile(
+            user_id=row["user_id"],
+            first_name=row["first_name"],
+            language=row["language"],
+            country=row["country"],
+            timezone=row["timezone"],
+            consented_at=_dt(row["consented_at"]),
+            share_alerts=bool(row["share_alerts"]),
+            created_at=_dt(row["created_at"]),
+        )
+
+    async def load_dialog(self, user_id: int) -> DialogState:
+        async with self._read().execute(
+            "SELECT * FROM dialog_state WHERE user_id = ?", (user_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return DialogState()
+        return DialogState(
+            flow=row["flow"],
+            state=row["state"],
+            slots=json.loads(row["slots"]),
+            step=row["step"],
+            updated_at=_dt(row["updated_at"]),
+            suspended=json.loads(row["suspended"]) if row["suspended"] else None,
+            last_seq=row["last_seq"],
+        )
+
+    async def commit_turn(self, user_id: int, dialog: DialogState, writes: TurnWrites) -> None:
+        now = _iso(dialog.updated_at or datetime.now(UTC))
+        async with self.transaction() as db:
+            profile = writes.profile
+            if profile is not None:
+                await db.execute(
+                    """INSERT INTO users (user_id, first_name, language, country, timezone,
+                           consented_at, share_alerts, created_at, updated_at)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                       ON CONFLICT(user_id) DO UPDATE SET first_name=excluded.first_name,
+                           language=excluded.language, country=excluded.country,
+                           timezone=excluded.timezone, consented_at=excluded.consented_at,
+                           share_alerts=excluded.share_alerts, updated_at=excluded.updated_at""",
+                    (
+                        user_id,
+                        profile.first_name,
+                        profile.language,
+                        profile.country,
+                        profile.timezone,
+                        _iso(profile.consented_at),
+                        int(profile.share_alerts),
+                        _iso(profile.created_at) or now,
+                        now,
+                    ),
+                )
+            else:
+                await db.execute(
+                    "INSERT OR IGNORE INTO users (user_id, created_at, updated_at) VALUES (?, ?, ?)",
+                    (user_id, now, now),
+                )
+            await db.execute(
+                """INSERT INTO dialog_state (user_id, flow, state, slots, step, suspended,
+                       last_seq, updated_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT(user_id) DO UPDATE SET flow=excluded.flow, state=excluded.state,
+                       slots=excluded.slots, step=excluded.step, suspended=excluded.suspended,
+                       last_seq=excluded.last_seq, updated_at=excluded.updated_at""",
+                (
+                    user_id,
+                    dialog.flow,
+                    dialog.state,
+                    json.dumps(dialog.slots),
+                    dialog.step,
+                    json.dumps(dialog.suspended) if dialog.suspended else None,
+                    dialog.last_seq,
+                    now,
+                ),
+            )
+            for record in writes.thought_records:
+                cur = await db.execute(
+                    """INSERT INTO thought_records (user_id, created_at, situation, thought,
+                           emotion, intensity_before, belief_before, intensity_after, belief_after,
+                           balanced_thought, findings, answers)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                    (
+                        user_id,
+                        _iso(record.created_at),
+                        record.situation,
+                        record.thought,
+                        record.emotion,
+                        record.intensity_before,
+                        record.belief_before,
+                        record.intensity_after,
+                        record.belief_after,
+                        record.balanced_thought,
+                        json.dumps(record.findings),
+                        json.dumps(record.answers),
+                    ),
+                )
+                record.id = cur.lastrowid
+            for level, rules in writes.risk_events:
+                await db.execute(
+                    "INSERT INTO risk_events (user_id, created_at, level, rules) VALUES (?, ?, ?, ?)",
+                    (user_id, now, level, ",".join(rules)),
+                )
+
+    async def thought_records(self, user_id: int, limit: int = 10) -> list[ThoughtRecord]:
+        async with self._read().execute(
+            "SELECT * FROM thought_records WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT ?",
+            (user_id, limit),
+        ) as cur:
+            rows = await cur.fetchall()
+        return [
+            ThoughtRecord(
+                id=r["id"],
+                user_id=r["user_id"],
+                created_at=_dt(r["created_at"]),
+                situation=r["situation"],
+                thought=r["thought"],
+                emotion=r["emotion"],
+                intensity_before=r["intensity_before"],
+                belief_before=r["belief_before"],
+                intensity_after=r["intensity_after"],
+                belief_after=r["belief_after"],
+                balanced_thought=r["balanced_thought"],
+                findings=json.loads(r["findings"]),
+                answers=json.loads(r["answers"]),
+            )
+            for r in rows
+        ]

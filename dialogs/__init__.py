@@ -1,0 +1,30 @@
+"""What the bot says and when: the engine, the flows and the texts. Knows nothing of Telegram."""
+
+from dialogs.engine import Engine, EngineSettings
+from dialogs.events import (
+    Attachment,
+    Button,
+    Choice,
+    Command,
+    Event,
+    Reply,
+    Text,
+    Unsupported,
+    User,
+    parse_text,
+)
+
+__all__ = [
+    "Attachment",
+    "Button",
+    "Choice",
+    "Command",
+    "Engine",
+    "EngineSettings",
+    "Event",
+    "Reply",
+    "Text",
+    "Unsupported",
+    "User",
+    "parse_text",
+]

@@ -1,0 +1,54 @@
+"""The context of one turn: who is talking, their state, and what the turn says and writes."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from dialogs.events import Choice, Reply, User
+from dialogs.models import DialogState, TurnWrites, UserProfile
+from dialogs.texts import Catalogue
+
+GLOBAL_PREFIX = "g:"
+
+
+@dataclass
+class Turn:
+    user: User
+    profile: UserProfile
+    dialog: DialogState
+    now: datetime
+    texts: Catalogue
+    rng: random.Random
+    escalation_enabled: bool = False
+    default_timezone: str = "UTC"
+    writes: TurnWrites = field(default_factory=TurnWrites)
+    replies: list[Reply] = field(default_factory=list)
+
+    def t(self, key: str, **values: object) -> str:
+        return self.texts.get(key, self.rng, **values)
+
+    def say(self, text: str, buttons: tuple[tuple[Choice, ...], ...] = ()) -> None:
+        self.replies.append(Reply(text=text, buttons=buttons))
+
+    def notice(self, text: str) -> None:
+        self.replies.append(Reply(text=text, kind="notice"))
+
+    def ask(self, text: str, options: list[list[tuple[str, str]]] | list[tuple[str, str]]) -> None:
+        """Ask with choice buttons bound to this step of the flow: presses of older buttons are
+        then recognisable as stale. `options` is rows of (label, value) or one flat row."""
+        self.dialog.step += 1
+        rows = options if options and isinstance(options[0], list) else [options]
+        buttons = tuple(
+            tuple(Choice(label, data=f"{self.dialog.step}:{value}") for label, value in row)
+            for row in rows
+        )
+        self.replies.append(Reply(text=text, buttons=buttons))
+
+    def global_choice(self, label: str, action: str) -> Choice:
+        """A button that works whatever the user is doing (crisis resources, help)."""
+        return Choice(label, data=GLOBAL_PREFIX + action)
+
+    def save_profile(self) -> None:
+        self.writes.profile = self.profile

@@ -1,0 +1,5 @@
+import sys
+
+from nlp_models.cli import main
+
+sys.exit(main())

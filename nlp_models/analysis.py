@@ -1,0 +1,67 @@
+"""The result types returned by `nlp_models.analyze` (frozen, plain data)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+DIMENSIONS = ("permanent", "pervasive", "personal")
+DISTORTIONS = (
+    "all_or_nothing",
+    "overgeneralization",
+    "labeling",
+    "fortune_telling",
+    "mind_reading",
+    "emotional_reasoning",
+    "should_statements",
+    "personalization",
+    "discounting_positive",
+    "catastrophizing",
+    "mental_filter",
+    "blaming",
+    "comparing",
+)
+RISK_LEVELS = ("none", "concern", "crisis")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Words that triggered a finding; `start`/`end` are character offsets into the input text."""
+
+    label: str
+    start: int
+    end: int
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"label": self.label, "start": self.start, "end": self.end, "text": self.text}
+
+
+@dataclass(frozen=True)
+class Dimension:
+    detected: bool
+    score: float
+    evidence: tuple[Evidence, ...] = ()
+
+
+@dataclass(frozen=True)
+class Analysis:
+    text: str
+    dimensions: dict[str, Dimension]
+    distortions: dict[str, tuple[Evidence, ...]]
+    risk: str = "none"
+    risk_rules: tuple[str, ...] = ()
+    evidence: tuple[Evidence, ...] = field(default=())
+
+    @property
+    def attributions(self) -> dict[str, bool]:
+        return {name: self.dimensions[name].detected for name in DIMENSIONS}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape of the `analyze` CLI (without the caller's id)."""
+        return {
+            "attributions": self.attributions,
+            "distortions": [name for name in DISTORTIONS if name in self.distortions],
+            "risk": self.risk,
+            "evidence": [ev.to_dict() for ev in self.evidence],
+        }

@@ -1,0 +1,149 @@
+"""End to end: the real python-telegram-bot Application against the local Bot API stand-in."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from botapi_stub import FakeBotAPI
+from tg_harness import RunningBot, TgUser, texts
+
+
+@pytest.fixture
+async def api():
+    async with FakeBotAPI() as api:
+        yield api
+
+
+@pytest.fixture
+async def bot(api, tmp_path):
+    async with RunningBot(api, tmp_path / "bot.sqlite3") as running:
+        yield running
+
+
+async def onboard(user: TgUser, country: str = "United Kingdom") -> None:
+    await user.say("/start")
+    await user.press("I understand")
+    await user.press(country)
+
+
+async def test_start_sets_the_command_menu(api, bot):
+    [call] = api.calls_of("setMyCommands")
+    names = [c["command"] for c in call["commands"]]
+    assert {"new", "help", "settings", "cancel", "start"} <= set(names)
+
+
+async def test_onboarding_and_a_thought_record_by_buttons(api, bot):
+    ann = TgUser(api, bot, 501, "Ann")
+    sent = await ann.say("/start")
+    assert "not a therapist" in texts(sent)
+    consent = sent[-1]
+    await ann.press("I understand")
+    # The pressed keyboard is answered and removed.
+    assert api.calls_of("answerCallbackQuery")
+    edit = await api.wait_for_call("editMessageReplyMarkup")
+    assert edit["message_id"] == consent["message_id"]
+    [now] = [m for m in api.sent_to(501) if m["message_id"] == consent["message_id"]]
+    assert not now.get("reply_markup")
+    sent = await ann.press("United States")
+    assert "time zone" in texts(sent)
+    sent = await ann.press("Denver")
+    assert "All set" in texts(sent)
+
+    await ann.say("/new")
+    await ann.say("I forgot my mum's birthday")
+    sent = await ann.say("I'm a terrible daughter")
+    assert "How did that thought make you feel" in texts(sent)
+    await ann.press("Guilty")
+    sent = await ann.press("90")
+    assert "Saved" in texts(sent)
+
+    [record] = await bot.storage.thought_records(501)
+    assert (record.situation, record.thought, record.emotion, record.intensity_before) == (
+        "I forgot my mum's birthday",
+        "I'm a terrible daughter",
+        "guilty",
+        90,
+    )
+    profile = await bot.storage.load_profile(501)
+    assert (profile.country, profile.timezone) == ("US", "America/Denver")
+
+
+async def test_stale_button_gets_a_short_explanation(api, bot):
+    ann = TgUser(api, bot, 502)
+    sent = await ann.say("/start")
+    consent = sent[-1]
+    await ann.press("I understand")
+    # Pressed again from the same (old) message: Telegram still delivers it.
+    button = consent["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    sent = await ann.press_data(consent["message_id"], button)
+    answers = api.calls_of("answerCallbackQuery")
+    assert "earlier message" in answers[-1]["text"]
+    assert "Which country" in texts(sent)  # and we are told where we are
+    # A press from a message the bot no longer knows (before a restart) is stale too.
+    await ann.press_data(9999, "1:agree")
+    assert "earlier message" in api.calls_of("answerCallbackQuery")[-1]["text"]
+    assert (await bot.storage.load_dialog(502)).state == "country"
+
+
+async def test_sticker_photo_and_voice_get_a_kind_text_only_reply(api, bot):
+    ann = TgUser(api, bot, 503)
+    await onboard(ann)
+    await ann.say("/new")
+    for kind in ("sticker", "photo", "voice"):
+        sent = await ann.send(kind)
+        assert "only read text" in texts(sent)
+    assert (await bot.storage.load_dialog(503)).state == "situation"
+
+
+async def test_two_users_at_once_keep_their_own_state(api, bot):
+    ann, bob = TgUser(api, bot, 601, "Ann"), TgUser(api, bot, 602, "Bob")
+    await asyncio.gather(onboard(ann), onboard(bob, "Ireland"))
+
+    async def record(user: TgUser, tag: str, emotion: str, rating: str) -> None:
+        await user.say("/new")
+        await user.say(f"{tag} situation")
+        await user.say(f"{tag} thought")
+        await user.press(emotion)
+        await user.press(rating)
+
+    await asyncio.gather(record(ann, "Ann", "Sad", "30"), record(bob, "Bob", "Angry", "70"))
+    [a] = await bot.storage.thought_records(601)
+    [b] = await bot.storage.thought_records(602)
+    assert (a.situation, a.emotion, a.intensity_before) == ("Ann situation", "sad", 30)
+    assert (b.situation, b.emotion, b.intensity_before) == ("Bob situation", "angry", 70)
+    assert all(m["chat"]["id"] == 601 for m in api.sent_to(601))
+
+
+async def test_burst_of_messages_from_one_user_is_handled_in_order(api, bot):
+    ann = TgUser(api, bot, 604)
+    await onboard(ann)
+    await ann.say("/new")
+    first = api.push_text(604, "the situation, sent first")
+    last = api.push_text(604, "the thought, sent second")
+    await api.wait_for(lambda: bot.transport.last_handled.get(604, 0) >= last["update_id"])
+    assert first["update_id"] < last["update_id"]
+    state = await bot.storage.load_dialog(604)
+    assert state.slots == {
+        "situation": "the situation, sent first",
+        "thought": "the thought, sent second",
+    }
+
+
+async def test_group_chats_are_ignored(api, bot):
+    update = api.push_raw(
+        {
+            "message": {
+                "message_id": 1,
+                "date": 0,
+                "text": "/start",
+                "from": {"id": 700, "is_bot": False, "first_name": "Gus"},
+                "chat": {"id": -100, "type": "group", "title": "friends"},
+            }
+        }
+    )
+    await api.wait_for(
+        lambda: not api.pending_updates or api.pending_updates[0]["update_id"] > update["update_id"]
+    )
+    await asyncio.sleep(0.1)
+    assert api.sent_to(-100) == []

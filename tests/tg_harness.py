@@ -1,0 +1,101 @@
+"""Runs the real bot (PTB Application, engine, SQLite) against the local Bot API stand-in."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from botapi_stub import FakeBotAPI
+
+from bot.app import build_engine
+from bot.config import load_settings
+from bot.storage import Storage
+from bot.telegram import TelegramTransport
+
+TOKEN = "123456:TEST-token-abcdefghijklmnopqrstuvwxyz"
+
+
+def settings_for(api: FakeBotAPI, db_path: Path, **env: str):
+    return load_settings(
+        {
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_BASE_URL": api.base_url,
+            "BOT_DB_PATH": str(db_path),
+            **env,
+        },
+        dotenv=None,
+    )
+
+
+class RunningBot:
+    def __init__(self, api: FakeBotAPI, db_path: Path, **env: str) -> None:
+        self.api = api
+        self.settings = settings_for(api, db_path, **env)
+        self.storage = Storage(self.settings.db_path)
+        self.transport: TelegramTransport | None = None
+
+    async def __aenter__(self) -> RunningBot:
+        await self.storage.open()
+        self.engine = build_engine(self.storage, self.settings)
+        self.transport = TelegramTransport(self.engine, self.settings)
+        await self.transport.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.transport.stop()
+        await self.storage.close()
+
+    def with_settings(self, **changes):
+        self.settings = replace(self.settings, **changes)
+        return self
+
+
+class TgUser:
+    """One person in a private chat with the bot."""
+
+    def __init__(self, api: FakeBotAPI, bot: RunningBot, user_id: int, name: str = "Ann") -> None:
+        self.api, self.bot, self.id, self.name = api, bot, user_id, name
+
+    async def _handled(self, update: dict) -> None:
+        uid = update["update_id"]
+        await self.api.wait_for(
+            lambda: self.bot.transport.last_handled.get(self.id, 0) >= uid,
+            what=f"update {uid} of user {self.id} to be handled",
+        )
+
+    def _count(self) -> int:
+        return len(self.api.sent_to(self.id))
+
+    async def say(self, text: str) -> list[dict]:
+        before = self._count()
+        await self._handled(self.api.push_text(self.id, text, first_name=self.name))
+        return self.api.sent_to(self.id)[before:]
+
+    async def send(self, kind: str, **kw) -> list[dict]:
+        before = self._count()
+        push = getattr(self.api, f"push_{kind}")
+        await self._handled(push(self.id, **kw))
+        return self.api.sent_to(self.id)[before:]
+
+    def find_button(self, label: str, message: dict | None = None) -> tuple[int, str]:
+        messages = [message] if message else reversed(self.api.sent_to(self.id))
+        for msg in messages:
+            markup = msg.get("reply_markup") or {}
+            for row in markup.get("inline_keyboard", []):
+                for button in row:
+                    if label.casefold() in button["text"].casefold() and "callback_data" in button:
+                        return msg["message_id"], button["callback_data"]
+        raise AssertionError(f"no button {label!r} in messages to {self.id}")
+
+    async def press(self, label: str, message: dict | None = None) -> list[dict]:
+        message_id, data = self.find_button(label, message)
+        return await self.press_data(message_id, data)
+
+    async def press_data(self, message_id: int, data: str) -> list[dict]:
+        before = self._count()
+        await self._handled(self.api.push_callback(self.id, data, message_id))
+        return self.api.sent_to(self.id)[before:]
+
+
+def texts(messages: list[dict]) -> str:
+    return "\n".join(m.get("text") or m.get("caption") or "" for m in messages)
