@@ -27,14 +27,17 @@ MIDDLES = [
     "should have called my mother back yesterday but I forgot again",
     "got a compliment on the report but anyone could have written it",
 ]
-ENDINGS = ["", ".", "!!", " lol", " 😭", " but whatever", " and I hate it", " today"]
+ENDINGS = [
+    " and honestly I do not know what to do about it",
+    ", it was a long day at the office again",
+    " so I went home early and slept for a while 😭",
+    " and my friends said it was fine anyway lol",
+]
 
 
 def messages(n: int, seed: int = 7) -> list[str]:
     rng = random.Random(seed)
-    return [
-        f"{rng.choice(SUBJECTS)} {rng.choice(MIDDLES)}{rng.choice(ENDINGS)}" for _ in range(n)
-    ]
+    return [f"{rng.choice(SUBJECTS)} {rng.choice(MIDDLES)}{rng.choice(ENDINGS)}" for _ in range(n)]
 
 
 def pin_one_core() -> None:
@@ -91,7 +94,9 @@ def main() -> None:
     print(f"messages: {len(texts)}, mean words {words:.1f}, cpu affinity {os.sched_getaffinity(0)}")
     print(f"import spacy: {t_import:.3f} s; pipeline load (build + lookups): {load:.3f} s")
     print(f"bare spacy.blank('en') tokenizer: {tok_rate:,.0f} msgs/s")
-    print(f"analyze_many (batch): {batch_rate:,.0f} msgs/s  (ratio to tokenizer {batch_rate / tok_rate:.2f})")
+    print(
+        f"analyze_many (batch): {batch_rate:,.0f} msgs/s  (ratio to tokenizer {batch_rate / tok_rate:.2f})"
+    )
     print(f"analyze (single): p50 {p50:.3f} ms, p99 {p99:.3f} ms, max {lat[-1]:.3f} ms")
 
 

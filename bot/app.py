@@ -9,6 +9,7 @@ import signal
 import sys
 
 from bot.config import Settings
+from bot.scheduler import ReminderLoop
 from bot.storage import Storage
 from dialogs import Engine, EngineSettings
 
@@ -20,7 +21,7 @@ def build_engine(storage: Storage, settings: Settings) -> Engine:
         storage,
         EngineSettings(
             default_timezone=settings.default_timezone,
-            escalation_enabled=settings.escalation_chat_id is not None,
+            escalation_chat_id=settings.escalation_chat_id,
         ),
     )
 
@@ -37,7 +38,16 @@ async def run(settings: Settings) -> None:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 with contextlib.suppress(NotImplementedError):
                     loop.add_signal_handler(sig, stop.set)
-            await TelegramTransport(engine, settings).run_until(stop)
+            transport = TelegramTransport(engine, settings)
+            reminders = ReminderLoop(storage, engine, transport.deliver)
+            await transport.start()
+            task = asyncio.create_task(reminders.run())
+            try:
+                await stop.wait()
+            finally:
+                reminders.stop()
+                await task
+                await transport.stop()
         else:
             from bot.console import ConsoleChat
 
@@ -47,4 +57,11 @@ async def run(settings: Settings) -> None:
                 file=sys.stderr,
                 flush=True,
             )
-            await ConsoleChat(engine, out_dir=settings.db_path.parent / "console_files").run()
+            chat = ConsoleChat(engine, out_dir=settings.db_path.parent / "console_files")
+            reminders = ReminderLoop(storage, engine, chat.deliver)
+            task = asyncio.create_task(reminders.run())
+            try:
+                await chat.run()
+            finally:
+                reminders.stop()
+                await task

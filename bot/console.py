@@ -80,12 +80,21 @@ class ConsoleChat:
                 return Button(choice.data)
         return parse_text(line)
 
+    async def deliver(self, user_id: int, replies: list[Reply]) -> int | None:
+        """The reminder loop's sender: a nudge appears in the chat like any message."""
+        self.write("(reminder)")
+        self.show(replies)
+        return None
+
     def show(self, replies: list[Reply]) -> None:
         # Only the buttons of the latest answer can be chosen by number.
         self.choices = []
         for reply in replies:
             if reply.kind == "notice":
                 self.write(f"bot: ({reply.text})")
+                continue
+            if reply.chat_id is not None:
+                self.write(f"[to chat {reply.chat_id}] {reply.text}")
                 continue
             if reply.text:
                 self.write("bot: " + reply.text.replace("\n", "\n     "))

@@ -10,14 +10,21 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import aiosqlite
 
-from dialogs.models import DialogState, ThoughtRecord, TurnWrites, UserProfile
+from dialogs.models import (
+    DialogState,
+    Reminder,
+    SafetyPlan,
+    ThoughtRecord,
+    TurnWrites,
+    UserProfile,
+)
 
 # Forward-only migrations: entry N moves the schema from version N to N+1. Never edit a shipped
 # entry; append a new one.
@@ -69,6 +76,32 @@ MIGRATIONS: Sequence[str] = (
     );
     CREATE INDEX risk_events_user ON risk_events(user_id, created_at);
     """,
+    """
+    ALTER TABLE users ADD COLUMN share_text INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE users ADD COLUMN nudges_paused_until TEXT;
+    ALTER TABLE users ADD COLUMN last_alert_at TEXT;
+    ALTER TABLE users ADD COLUMN active INTEGER NOT NULL DEFAULT 1;
+    CREATE TABLE safety_plans (
+        user_id     INTEGER PRIMARY KEY REFERENCES users(user_id) ON DELETE CASCADE,
+        steps       TEXT NOT NULL,
+        updated_at  TEXT NOT NULL
+    );
+    CREATE TABLE reminders (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_id     INTEGER NOT NULL REFERENCES users(user_id) ON DELETE CASCADE,
+        kind        TEXT NOT NULL,
+        due_at      TEXT NOT NULL,
+        state       TEXT NOT NULL DEFAULT 'pending',
+        payload     TEXT NOT NULL DEFAULT '{}',
+        attempts    INTEGER NOT NULL DEFAULT 0,
+        message_id  INTEGER,
+        claimed_at  TEXT,
+        sent_at     TEXT,
+        created_at  TEXT NOT NULL
+    );
+    CREATE INDEX reminders_due ON reminders(state, due_at);
+    CREATE INDEX reminders_user ON reminders(user_id, state);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -92,6 +125,8 @@ class Storage:
         self._writer: aiosqlite.Connection | None = None
         self._reader: aiosqlite.Connection | None = None
         self._write_lock = asyncio.Lock()
+        # called after a turn added reminders, so the reminder loop can wake up early
+        self.reminder_listeners: list[Callable[[], None]] = []
 
     async def open(self) -> Storage:
         if str(self.path) != ":memory:":
@@ -174,7 +209,11 @@ class Storage:
             timezone=row["timezone"],
             consented_at=_dt(row["consented_at"]),
             share_alerts=bool(row["share_alerts"]),
+            share_text=bool(row["share_text"]),
             created_at=_dt(row["created_at"]),
+            nudges_paused_until=_dt(row["nudges_paused_until"]),
+            last_alert_at=_dt(row["last_alert_at"]),
+            active=bool(row["active"]),
         )
 
     async def load_dialog(self, user_id: int) -> DialogState:
@@ -201,12 +240,16 @@ class Storage:
             if profile is not None:
                 await db.execute(
                     """INSERT INTO users (user_id, first_name, language, country, timezone,
-                           consented_at, share_alerts, created_at, updated_at)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                           consented_at, share_alerts, created_at, updated_at, share_text,
+                           nudges_paused_until, last_alert_at, active)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                        ON CONFLICT(user_id) DO UPDATE SET first_name=excluded.first_name,
                            language=excluded.language, country=excluded.country,
                            timezone=excluded.timezone, consented_at=excluded.consented_at,
-                           share_alerts=excluded.share_alerts, updated_at=excluded.updated_at""",
+                           share_alerts=excluded.share_alerts, updated_at=excluded.updated_at,
+                           share_text=excluded.share_text,
+                           nudges_paused_until=excluded.nudges_paused_until,
+                           last_alert_at=excluded.last_alert_at, active=excluded.active""",
                     (
                         user_id,
                         profile.first_name,
@@ -217,6 +260,10 @@ class Storage:
                         int(profile.share_alerts),
                         _iso(profile.created_at) or now,
                         now,
+                        int(profile.share_text),
+                        _iso(profile.nudges_paused_until),
+                        _iso(profile.last_alert_at),
+                        int(profile.active),
                     ),
                 )
             else:
@@ -264,11 +311,134 @@ class Storage:
                     ),
                 )
                 record.id = cur.lastrowid
+            if writes.safety_plan is not None:
+                plan = writes.safety_plan
+                await db.execute(
+                    """INSERT INTO safety_plans (user_id, steps, updated_at) VALUES (?, ?, ?)
+                       ON CONFLICT(user_id) DO UPDATE SET steps=excluded.steps,
+                           updated_at=excluded.updated_at""",
+                    (user_id, json.dumps(plan.steps), _iso(plan.updated_at) or now),
+                )
+            for kind in writes.cancel_reminders:
+                await db.execute(
+                    "UPDATE reminders SET state='cancelled' WHERE user_id=? AND kind=? "
+                    "AND state='pending'",
+                    (user_id, kind),
+                )
+            for reminder in writes.reminders:
+                cur = await db.execute(
+                    "INSERT INTO reminders (user_id, kind, due_at, state, payload, created_at) "
+                    "VALUES (?, ?, ?, 'pending', ?, ?)",
+                    (
+                        user_id,
+                        reminder.kind,
+                        _iso(reminder.due_at),
+                        json.dumps(reminder.payload),
+                        now,
+                    ),
+                )
+                reminder.id = cur.lastrowid
             for level, rules in writes.risk_events:
                 await db.execute(
                     "INSERT INTO risk_events (user_id, created_at, level, rules) VALUES (?, ?, ?, ?)",
                     (user_id, now, level, ",".join(rules)),
                 )
+
+        if writes.reminders:
+            for listener in self.reminder_listeners:
+                listener()
+
+    async def load_safety_plan(self, user_id: int) -> SafetyPlan | None:
+        async with self._read().execute(
+            "SELECT * FROM safety_plans WHERE user_id = ?", (user_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        return SafetyPlan(user_id, json.loads(row["steps"]), _dt(row["updated_at"]))
+
+    # -- reminders: the database is the source of truth ---------------------------------------
+    @staticmethod
+    def _reminder(row: aiosqlite.Row) -> Reminder:
+        return Reminder(
+            id=row["id"],
+            user_id=row["user_id"],
+            kind=row["kind"],
+            due_at=_dt(row["due_at"]),
+            payload=json.loads(row["payload"]),
+            state=row["state"],
+            attempts=row["attempts"],
+        )
+
+    async def reminders(
+        self, user_id: int, states: tuple[str, ...] = ("pending",)
+    ) -> list[Reminder]:
+        marks = ",".join("?" * len(states))
+        async with self._read().execute(
+            f"SELECT * FROM reminders WHERE user_id = ? AND state IN ({marks}) ORDER BY due_at",
+            (user_id, *states),
+        ) as cur:
+            return [self._reminder(r) for r in await cur.fetchall()]
+
+    async def next_due_at(self) -> datetime | None:
+        async with self._read().execute(
+            "SELECT MIN(due_at) FROM reminders WHERE state = 'pending'"
+        ) as cur:
+            row = await cur.fetchone()
+        return _dt(row[0]) if row and row[0] else None
+
+    async def claim_due(self, now: datetime, limit: int = 100) -> list[Reminder]:
+        """Mark due reminders as claimed before anything is sent: a crash after this point can
+        never make the same reminder go out twice."""
+        async with self.transaction() as db:
+            async with db.execute(
+                "SELECT * FROM reminders WHERE state = 'pending' AND due_at <= ? "
+                "ORDER BY due_at LIMIT ?",
+                (_iso(now), limit),
+            ) as cur:
+                rows = await cur.fetchall()
+            if rows:
+                await db.executemany(
+                    "UPDATE reminders SET state='claimed', claimed_at=?, attempts=attempts+1 "
+                    "WHERE id=?",
+                    [(_iso(now), r["id"]) for r in rows],
+                )
+        claimed = [self._reminder(r) for r in rows]
+        for reminder in claimed:
+            reminder.state = "claimed"
+            reminder.attempts += 1
+        return claimed
+
+    async def finish_reminder(
+        self, reminder_id: int, state: str, now: datetime, message_id: int | None = None
+    ) -> None:
+        async with self.transaction() as db:
+            await db.execute(
+                "UPDATE reminders SET state=?, sent_at=?, message_id=COALESCE(?, message_id) "
+                "WHERE id=?",
+                (state, _iso(now) if state == "sent" else None, message_id, reminder_id),
+            )
+
+    async def release_reminder(self, reminder_id: int, due_at: datetime) -> None:
+        """Put a claimed reminder back to wait (quiet hours, a pause, a retry)."""
+        async with self.transaction() as db:
+            await db.execute(
+                "UPDATE reminders SET state='pending', due_at=? WHERE id=?",
+                (_iso(due_at), reminder_id),
+            )
+
+    async def reconcile_claimed(self) -> list[Reminder]:
+        """After a crash: a claimed reminder may or may not have reached Telegram. Sending it
+        again could duplicate it, so it is marked `unknown` (never resent) and returned."""
+        async with self.transaction() as db:
+            async with db.execute("SELECT * FROM reminders WHERE state='claimed'") as cur:
+                rows = await cur.fetchall()
+            await db.execute("UPDATE reminders SET state='unknown' WHERE state='claimed'")
+        return [self._reminder(r) for r in rows]
+
+    async def set_active(self, user_id: int, active: bool) -> None:
+        async with self.transaction() as db:
+            await db.execute("UPDATE users SET active=? WHERE user_id=?", (int(active), user_id))
 
     async def thought_records(self, user_id: int, limit: int = 10) -> list[ThoughtRecord]:
         async with self._read().execute(

@@ -18,10 +18,11 @@ from telegram import (
     Message,
     Update,
 )
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 
 from bot.config import Settings
+from bot.scheduler import DeliveryBlocked, DeliveryRetry
 from dialogs import Button, Engine, Event, Reply, Unsupported, User, parse_text
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,11 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
             for row in reply.buttons
         ]
     )
+
+
+def _seconds(value: object) -> float:
+    """RetryAfter.retry_after is an int in PTB 22 and a timedelta in later versions."""
+    return value.total_seconds() if hasattr(value, "total_seconds") else float(value)
 
 
 def to_event(message: Message) -> Event | None:
@@ -119,13 +125,6 @@ class TelegramTransport:
             await self.app.stop()
         await self.app.shutdown()
 
-    async def run_until(self, stop: asyncio.Event) -> None:
-        await self.start()
-        try:
-            await stop.wait()
-        finally:
-            await self.stop()
-
     # -- updates ---------------------------------------------------------------------------------
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         user = update.effective_user
@@ -180,9 +179,36 @@ class TelegramTransport:
             replies = await self.engine.handle(user, event, update.update_id)
         else:
             return
+        await self.send_all(chat_id, replies)
+
+    async def send_all(self, chat_id: int, replies: list[Reply]) -> int | None:
+        """Send a turn's replies in order; returns the id of the last message to the person.
+        Messages for another chat (the support team's alert) go last and never stop the rest."""
+        last_id = None
         for reply in replies:
-            if reply.kind != "notice":
-                await self.send(chat_id, reply)
+            if reply.kind == "notice" or reply.chat_id is not None:
+                continue
+            last_id = (await self.send(chat_id, reply)).message_id
+        for reply in replies:
+            if reply.chat_id is not None:
+                try:
+                    await self.send(reply.chat_id, reply)
+                except TelegramError as exc:
+                    log.error("alert to the support chat failed: %s", type(exc).__name__)
+        return last_id
+
+    async def deliver(self, user_id: int, replies: list[Reply]) -> int | None:
+        """The reminder loop's sender: Telegram errors become the loop's delivery outcomes."""
+        try:
+            return await self.send_all(user_id, replies)
+        except Forbidden as exc:
+            raise DeliveryBlocked() from exc
+        except RetryAfter as exc:
+            raise DeliveryRetry(_seconds(exc.retry_after)) from exc
+        except NetworkError as exc:  # includes TimedOut; BadRequest is not retried below
+            if isinstance(exc, BadRequest):
+                raise
+            raise DeliveryRetry(5) from exc
 
     async def _consume_buttons(self, message: Message | None) -> None:
         """A pressed keyboard is spent: remove its buttons, but keep links (crisis lines stay
@@ -196,27 +222,26 @@ class TelegramTransport:
         except BadRequest:
             pass  # already edited, or too old to edit: nothing to do
 
-    async def send(self, chat_id: int, reply: Reply) -> None:
+    async def send(self, chat_id: int, reply: Reply) -> Message:
         bot = self.app.bot
         markup = keyboard(reply)
         if reply.image is not None:
-            await bot.send_photo(
+            return await bot.send_photo(
                 chat_id,
                 photo=reply.image.content,
                 filename=reply.image.filename,
                 caption=reply.text or None,
                 reply_markup=markup,
             )
-        elif reply.document is not None:
-            await bot.send_document(
+        if reply.document is not None:
+            return await bot.send_document(
                 chat_id,
                 document=reply.document.content,
                 filename=reply.document.filename,
                 caption=reply.text or None,
                 reply_markup=markup,
             )
-        else:
-            await bot.send_message(chat_id, reply.text, reply_markup=markup)
+        return await bot.send_message(chat_id, reply.text, reply_markup=markup)
 
     async def _apologise(self, update: Update) -> None:
         chat = update.effective_chat

@@ -8,16 +8,19 @@ from dialogs.turn import Turn
 
 
 def suspend_flow(turn: Turn) -> None:
-    """Stop the current flow but keep it, so the person can come back to it later."""
+    """Stop the current flow but keep it, so the person can come back to it later. A flow that
+    is itself part of the crisis response (the safety check) is simply left."""
     dialog = turn.dialog
     if dialog.active:
-        dialog.suspended = {"flow": dialog.flow, "state": dialog.state, "slots": dialog.slots}
+        if dialog.flow not in ("safety_check",):
+            dialog.suspended = {"flow": dialog.flow, "state": dialog.state, "slots": dialog.slots}
         dialog.flow = dialog.state = None
         dialog.slots = {}
 
 
 def lines_text(turn: Turn) -> tuple[str, list[Choice]]:
-    """The crisis lines for the person's country as text (numbers) and https link buttons."""
+    """The crisis lines for the person's country as text (numbers) and https link buttons.
+    Telegram does not reliably open tel: links, so numbers are text and links are https."""
     lines = crisis_lines.lines_for(turn.profile.country)
     parts = []
     links = []
@@ -36,22 +39,49 @@ def lines_text(turn: Turn) -> tuple[str, list[Choice]]:
     return "\n".join([header, *parts, emergency]).strip(), links
 
 
+def plan_summary(turn: Turn) -> str | None:
+    """The person's own safety plan, the steps that help most in the moment."""
+    plan = turn.safety_plan
+    if plan is None or not any(plan.steps.values()):
+        return None
+    lines = [turn.t("plan.yours")]
+    for step in ("coping", "distractions", "people", "professionals", "environment"):
+        if plan.steps.get(step):
+            lines.append(f"• {turn.t(f'plan.short.{step}')}: {plan.steps[step]}")
+    return "\n".join(lines)
+
+
 def crisis_response(turn: Turn) -> None:
     suspend_flow(turn)
     text, links = lines_text(turn)
     turn.say(turn.t("crisis.empathy"))
     rows = [tuple(links[i : i + 2]) for i in range(0, len(links), 2)]
+    plan_key = "crisis.plan_show" if turn.safety_plan else "crisis.plan_make"
     rows.append(
         (
             turn.global_choice(turn.t("crisis.safe"), "safe"),
             turn.global_choice(turn.t("crisis.more"), "more"),
         )
     )
+    rows.append((turn.global_choice(turn.t(plan_key), "plan"),))
+    summary = plan_summary(turn)
+    if summary:
+        text = f"{text}\n\n{summary}"
+    turn.say(text, tuple(rows))
+
+
+def lines_only(turn: Turn) -> None:
+    """The lines without interrupting anything: asked for from /help or a button."""
+    text, links = lines_text(turn)
+    rows = [tuple(links[i : i + 2]) for i in range(0, len(links), 2)]
     turn.say(text, tuple(rows))
 
 
 def concern_response(turn: Turn) -> None:
+    """A gentle, direct question. The answer is taken by the safety check flow (typed) or the
+    buttons (pressed); help lines stay one tap away either way."""
     suspend_flow(turn)
+    turn.dialog.flow, turn.dialog.state, turn.dialog.slots = "safety_check", "asked", {}
     turn.say(
         turn.t("concern.checkin"),
         (
@@ -75,3 +105,48 @@ def more_resources(turn: Turn) -> None:
     )
     links = [Choice(s.name, url=s.chat_url or s.url) for s in intl.services if s.url]
     turn.say(text, tuple(tuple(links[i : i + 2]) for i in range(0, len(links), 2)))
+
+
+def followup_checkin(turn: Turn) -> None:
+    """The one gentle check-in a day after a crisis."""
+    name = turn.profile.first_name or turn.t("friend")
+    turn.say(
+        turn.t("followup.text", name=name),
+        (
+            (
+                turn.global_choice(turn.t("followup.ok"), "followup_ok"),
+                turn.global_choice(turn.t("followup.struggling"), "followup_bad"),
+            ),
+            (turn.global_choice(turn.t("crisis.lines_button"), "lines"),),
+        ),
+    )
+
+
+def alert_text(turn: Turn, level: str, message: str | None) -> str:
+    """What the support team sees: who, how serious, when; the words only with consent."""
+    name = turn.profile.first_name or turn.user.first_name or "?"
+    text = turn.t(
+        "alert.text",
+        user_id=turn.user.id,
+        name=name,
+        level=level,
+        time=turn.now.strftime("%Y-%m-%d %H:%M UTC"),
+    )
+    if message and turn.profile.share_text:
+        text += "\n" + turn.t("alert.message", message=message[:500])
+    return text
+
+
+def offer_resume(turn: Turn) -> None:
+    """After the person says they are safe: offer to go back to what a crisis interrupted."""
+    suspended = turn.dialog.suspended
+    if suspended and suspended.get("flow"):
+        turn.say(
+            turn.t("resume.ask", flow=turn.t(f"flow.{suspended['flow']}")),
+            (
+                (
+                    turn.global_choice(turn.t("resume.yes"), "resume"),
+                    turn.global_choice(turn.t("resume.no"), "fresh"),
+                ),
+            ),
+        )

@@ -7,15 +7,16 @@ import logging
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import nlp_models
 from dialogs import crisis
 from dialogs.events import Button, Command, Event, Reply, Text, Unsupported, User
 from dialogs.flows.base import Flow
 from dialogs.flows.profile import Onboarding, Settings
+from dialogs.flows.safety import SafetyCheck, SafetyPlanFlow, show_plan
 from dialogs.flows.thought_record import ThoughtRecordFlow
-from dialogs.models import DialogState, Store, UserProfile
+from dialogs.models import DialogState, Reminder, Store, UserProfile
 from dialogs.texts import catalogue
 from dialogs.turn import GLOBAL_PREFIX, Turn
 
@@ -24,24 +25,59 @@ log = logging.getLogger(__name__)
 # Telegram's own limit for one message; longer input is asked to be split, nothing is stored.
 MAX_TEXT_CHARS = 4096
 
-FLOWS: dict[str, Flow] = {f.name: f for f in (Onboarding(), Settings(), ThoughtRecordFlow())}
+FLOWS: dict[str, Flow] = {
+    f.name: f
+    for f in (Onboarding(), Settings(), ThoughtRecordFlow(), SafetyPlanFlow(), SafetyCheck())
+}
 # Commands that start a flow, and the flow they start.
-FLOW_COMMANDS = {"start": "onboarding", "settings": "settings", "new": "thought_record"}
+FLOW_COMMANDS = {
+    "start": "onboarding",
+    "settings": "settings",
+    "new": "thought_record",
+    "safetyplan": "safety_plan",
+}
 # The menu a transport shows (Telegram's setMyCommands): command -> catalogue key of its summary.
 COMMAND_MENU = {
     "new": "cmd.new",
     "help": "cmd.help",
     "settings": "cmd.settings",
+    "safetyplan": "cmd.safetyplan",
     "cancel": "cmd.cancel",
     "start": "cmd.start",
+}
+
+
+# Buttons by which a person says they are safe, and what the bot answers.
+_CALM_REPLIES = {
+    "safe": "crisis.safe_reply",
+    "risk_no": "concern.no_reply",
+    "followup_ok": "followup.ok_reply",
 }
 
 
 @dataclass(frozen=True)
 class EngineSettings:
     default_timezone: str = "UTC"
-    escalation_enabled: bool = False
+    # the support team's chat; None: no alerts, and nobody is asked about them
+    escalation_chat_id: int | None = None
     language: str = "en"
+    # after a crisis: no nudges for this long, and one gentle check-in after this long
+    crisis_pause: timedelta = timedelta(hours=24)
+    followup_after: timedelta = timedelta(hours=24)
+    # at most one alert per person in this interval
+    alert_interval: timedelta = timedelta(hours=1)
+
+    @property
+    def escalation_enabled(self) -> bool:
+        return self.escalation_chat_id is not None
+
+
+@dataclass
+class NudgeResult:
+    """What to do with a due reminder: send `replies`, or wait until `defer_until`."""
+
+    replies: list[Reply]
+    defer_until: datetime | None = None
 
 
 class Engine:
@@ -92,7 +128,23 @@ class Engine:
             profile = UserProfile(
                 user.id, first_name=user.first_name, language=user.language_code, created_at=now
             )
-        turn = Turn(
+        changed = not profile.active or (user.first_name and profile.first_name != user.first_name)
+        profile.active = True  # they wrote: nudges may go to them again
+        profile.first_name = user.first_name or profile.first_name
+        turn = await self._new_turn(user, profile, dialog, now)
+        if changed:
+            turn.save_profile()
+        self._dispatch(turn, event)
+        turn.dialog.updated_at = now
+        if seq is not None:
+            turn.dialog.last_seq = seq
+        await self.store.commit_turn(user.id, turn.dialog, turn.writes)
+        return turn.replies
+
+    async def _new_turn(
+        self, user: User, profile: UserProfile, dialog: DialogState, now: datetime
+    ) -> Turn:
+        return Turn(
             user=user,
             profile=profile,
             dialog=dialog,
@@ -101,13 +153,38 @@ class Engine:
             rng=self.rng,
             escalation_enabled=self.settings.escalation_enabled,
             default_timezone=self.settings.default_timezone,
+            safety_plan=await self.store.load_safety_plan(user.id),
         )
-        self._dispatch(turn, event)
+
+    async def nudge(self, reminder: Reminder) -> NudgeResult:
+        """Build the message for a due reminder, under the same per-user lock as turns."""
+        lock = self._locks.setdefault(reminder.user_id, asyncio.Lock())
+        self._waiting[reminder.user_id] = self._waiting.get(reminder.user_id, 0) + 1
+        try:
+            async with lock:
+                return await self._nudge(reminder)
+        finally:
+            self._waiting[reminder.user_id] -= 1
+            if not self._waiting[reminder.user_id]:
+                del self._waiting[reminder.user_id]
+                self._locks.pop(reminder.user_id, None)
+
+    async def _nudge(self, reminder: Reminder) -> NudgeResult:
+        now = self.clock()
+        profile = await self.store.load_profile(reminder.user_id)
+        if profile is None or not profile.active:
+            return NudgeResult([])
+        dialog = await self.store.load_dialog(reminder.user_id)
+        user = User(reminder.user_id, profile.first_name, profile.language)
+        turn = await self._new_turn(user, profile, dialog, now)
+        if reminder.kind == "followup":
+            crisis.followup_checkin(turn)
+        else:
+            log.warning("unknown reminder kind %s", reminder.kind)
+            return NudgeResult([])
         turn.dialog.updated_at = now
-        if seq is not None:
-            turn.dialog.last_seq = seq
         await self.store.commit_turn(user.id, turn.dialog, turn.writes)
-        return turn.replies
+        return NudgeResult(turn.replies)
 
     # -- dispatch ------------------------------------------------------------------------------
     def _dispatch(self, turn: Turn, event: Event) -> None:
@@ -137,9 +214,7 @@ class Engine:
             return
         flow = self._flow(turn)
         if flow is not None:
-            trigger = flow.handle(turn, event, None)
-            if trigger:
-                flow.fire(turn, trigger)
+            self._step(turn, flow, event, None)
             return
         if not turn.profile.onboarded:
             turn.say(turn.t("idle.not_onboarded"))
@@ -154,6 +229,13 @@ class Engine:
                 ),
             )
 
+    def _step(self, turn: Turn, flow: Flow, event: Event, choice: str | None) -> None:
+        trigger = flow.handle(turn, event, choice)
+        if trigger:
+            flow.fire(turn, trigger)
+        if turn.crisis_confirmed:
+            self._on_crisis(turn, None)
+
     def _risk_first(self, turn: Turn, text: str) -> bool:
         """Check for risk before anything else, in every state and whatever the size of the
         message. A risky message gets the crisis response and nothing else."""
@@ -163,23 +245,57 @@ class Engine:
         turn.writes.risk_events.append((analysis.risk, analysis.risk_rules))
         log.info("risk detected: level=%s rules=%s", analysis.risk, ",".join(analysis.risk_rules))
         if analysis.risk == "crisis":
-            crisis.crisis_response(turn)
+            self._on_crisis(turn, text)
         else:
             crisis.concern_response(turn)
         return True
 
+    def _on_crisis(self, turn: Turn, text: str | None) -> None:
+        """Lines first; then pause nudges, plan one gentle check-in, and alert the team if the
+        person agreed to that."""
+        crisis.crisis_response(turn)
+        settings = self.settings
+        turn.profile.nudges_paused_until = turn.now + settings.crisis_pause
+        turn.writes.cancel_reminders.append("followup")
+        turn.writes.reminders.append(
+            Reminder(turn.user.id, "followup", turn.now + settings.followup_after)
+        )
+        last = turn.profile.last_alert_at
+        if (
+            settings.escalation_chat_id is not None
+            and turn.profile.share_alerts
+            and (last is None or turn.now - last >= settings.alert_interval)
+        ):
+            turn.profile.last_alert_at = turn.now
+            turn.replies.append(
+                Reply(crisis.alert_text(turn, "crisis", text), chat_id=settings.escalation_chat_id)
+            )
+        turn.save_profile()
+
     def _on_command(self, turn: Turn, event: Command) -> None:
         name = event.name
         if name == "help":
-            turn.say(turn.t("help"))
-            self._reprompt(turn)
+            self._help(turn)
         elif name == "cancel":
             self._cancel(turn)
+        elif name == "safetyplan" and turn.safety_plan and not turn.dialog.active:
+            show_plan(turn)  # its Edit button starts the flow
         elif name in FLOW_COMMANDS:
             self._start_flow(turn, FLOW_COMMANDS[name])
-        elif name in ("skip", "back"):
-            turn.say(turn.t(f"input.no_{name}"))
-            self._reprompt(turn)
+        elif name == "skip":
+            flow = self._flow(turn)
+            if flow is not None and turn.dialog.state in flow.optional:
+                flow.fire(turn, flow.skip(turn))
+            else:
+                turn.say(turn.t("input.no_skip"))
+                self._reprompt(turn)
+        elif name == "back":
+            flow = self._flow(turn)
+            if flow is not None and flow.can_fire(turn.dialog.state, "back"):
+                flow.fire(turn, "back")
+            else:
+                turn.say(turn.t("input.no_back"))
+                self._reprompt(turn)
         else:
             turn.say(turn.t("input.unknown_command", command=name))
             self._reprompt(turn)
@@ -195,24 +311,38 @@ class Engine:
             turn.notice(turn.t("input.stale_button"))
             self._reprompt(turn)
             return
-        trigger = flow.handle(turn, event, value)
-        if trigger:
-            flow.fire(turn, trigger)
+        self._step(turn, flow, event, value)
 
     def _global_action(self, turn: Turn, action: str) -> None:
+        """Buttons that work whatever the person is doing: crisis help above all."""
         verb, _, arg = action.partition(":")
         if verb == "new":
             self._start_flow(turn, "thought_record")
         elif verb == "help":
-            turn.say(turn.t("help"))
-            self._reprompt(turn)
-        elif verb == "lines" or verb == "risk_yes":
-            crisis.crisis_response(turn)
+            self._help(turn)
+        elif verb == "lines":
+            crisis.lines_only(turn)
+        elif verb == "risk_yes":
+            self._on_crisis(turn, None)
         elif verb == "more":
             crisis.more_resources(turn)
-        elif verb in ("safe", "risk_no"):
-            turn.say(turn.t("crisis.safe_reply" if verb == "safe" else "concern.no_reply"))
-            self._offer_resume(turn)
+        elif verb in _CALM_REPLIES:
+            if turn.dialog.flow == "safety_check":
+                self._leave_flow(turn)
+            turn.say(turn.t(_CALM_REPLIES[verb]))
+            crisis.offer_resume(turn)
+        elif verb == "followup_bad":
+            turn.say(turn.t("followup.bad_reply"))
+            crisis.lines_only(turn)
+            if turn.safety_plan:
+                show_plan(turn)
+        elif verb == "plan":
+            if turn.safety_plan:
+                show_plan(turn)
+            else:
+                self._start_flow(turn, "safety_plan")
+        elif verb == "plan_edit":
+            self._start_flow(turn, "safety_plan")
         elif verb == "resume":
             self._resume(turn)
         elif verb == "fresh":
@@ -232,6 +362,9 @@ class Engine:
 
     def _start_flow(self, turn: Turn, name: str) -> None:
         current = self._flow(turn)
+        if current is not None and current.name == "safety_check":
+            self._leave_flow(turn)  # an unanswered check-in is no flow to keep
+            current = None
         if current is not None:
             same = current.name == name
             key = "flow.restart_ask" if same else "flow.leave_ask"
@@ -248,7 +381,7 @@ class Engine:
                 ),
             )
             return
-        if name != "onboarding" and not turn.profile.onboarded:
+        if name not in ("onboarding", "safety_plan") and not turn.profile.onboarded:
             turn.say(turn.t("idle.not_onboarded"))
             return
         if name == "onboarding" and turn.profile.onboarded:
@@ -263,6 +396,10 @@ class Engine:
             )
             return
         FLOWS[name].start(turn)
+
+    def _help(self, turn: Turn) -> None:
+        turn.say(turn.t("help"), ((turn.global_choice(turn.t("crisis.lines_button"), "lines"),),))
+        self._reprompt(turn)
 
     def _leave_flow(self, turn: Turn) -> None:
         turn.dialog.flow = turn.dialog.state = None
@@ -281,19 +418,6 @@ class Engine:
         flow = self._flow(turn)
         if flow is not None and turn.dialog.state:
             flow.enter(turn, turn.dialog.state)
-
-    def _offer_resume(self, turn: Turn) -> None:
-        suspended = turn.dialog.suspended
-        if suspended and suspended.get("flow") in FLOWS:
-            turn.say(
-                turn.t("resume.ask", flow=turn.t(f"flow.{suspended['flow']}")),
-                (
-                    (
-                        turn.global_choice(turn.t("resume.yes"), "resume"),
-                        turn.global_choice(turn.t("resume.no"), "fresh"),
-                    ),
-                ),
-            )
 
     def _resume(self, turn: Turn) -> None:
         suspended = turn.dialog.suspended

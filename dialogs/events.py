@@ -80,6 +80,8 @@ class Reply:
     image: Attachment | None = None
     document: Attachment | None = None
     kind: Literal["message", "notice"] = "message"
+    # None: to the person in this conversation. Otherwise another chat (the support team's).
+    chat_id: int | None = None
     meta: dict = field(default_factory=dict, compare=False)
 
     def choices(self) -> list[Choice]:

@@ -16,7 +16,14 @@ class UserProfile:
     timezone: str | None = None
     consented_at: datetime | None = None
     share_alerts: bool = False
+    # Whether an alert to the support team may quote the message that raised it.
+    share_text: bool = False
     created_at: datetime | None = None
+    # After a crisis, no nudges until then.
+    nudges_paused_until: datetime | None = None
+    last_alert_at: datetime | None = None
+    # False once Telegram says the person blocked the bot; true again when they write.
+    active: bool = True
 
     @property
     def onboarded(self) -> bool:
@@ -64,6 +71,40 @@ class ThoughtRecord:
     id: int | None = None
 
 
+SAFETY_PLAN_STEPS = (
+    "warning_signs",
+    "coping",
+    "distractions",
+    "people",
+    "professionals",
+    "environment",
+)
+
+
+@dataclass
+class SafetyPlan:
+    """The six steps of the Stanley-Brown safety plan, in the person's own words."""
+
+    user_id: int
+    steps: dict[str, str] = field(default_factory=dict)
+    updated_at: datetime | None = None
+
+
+@dataclass
+class Reminder:
+    """A message the bot will send later: a task nudge or a check-in. The database row is the
+    truth; the reminder loop holds no per-reminder objects."""
+
+    user_id: int
+    kind: str
+    due_at: datetime
+    payload: dict[str, Any] = field(default_factory=dict)
+    state: str = "pending"
+    id: int | None = None
+    # how many times delivery was tried (counted when claimed)
+    attempts: int = 0
+
+
 @dataclass
 class TurnWrites:
     """Everything one turn changes, committed in a single transaction with the dialog state."""
@@ -71,6 +112,10 @@ class TurnWrites:
     profile: UserProfile | None = None
     thought_records: list[ThoughtRecord] = field(default_factory=list)
     risk_events: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
+    safety_plan: SafetyPlan | None = None
+    reminders: list[Reminder] = field(default_factory=list)
+    # kinds of this user's pending reminders to cancel before adding the new ones
+    cancel_reminders: list[str] = field(default_factory=list)
 
 
 class Store(Protocol):
@@ -83,3 +128,5 @@ class Store(Protocol):
     async def commit_turn(self, user_id: int, dialog: DialogState, writes: TurnWrites) -> None: ...
 
     async def thought_records(self, user_id: int, limit: int = 10) -> list[ThoughtRecord]: ...
+
+    async def load_safety_plan(self, user_id: int) -> SafetyPlan | None: ...

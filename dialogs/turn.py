@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from dialogs.events import Choice, Reply, User
-from dialogs.models import DialogState, TurnWrites, UserProfile
+from dialogs.models import DialogState, SafetyPlan, TurnWrites, UserProfile
 from dialogs.texts import Catalogue
 
 GLOBAL_PREFIX = "g:"
@@ -23,8 +23,12 @@ class Turn:
     rng: random.Random
     escalation_enabled: bool = False
     default_timezone: str = "UTC"
+    safety_plan: SafetyPlan | None = None
     writes: TurnWrites = field(default_factory=TurnWrites)
     replies: list[Reply] = field(default_factory=list)
+    # Set by a flow when the person confirms they are at risk; the engine then runs the crisis
+    # response (which flows cannot do themselves: it pauses nudges and may alert the team).
+    crisis_confirmed: bool = False
 
     def t(self, key: str, **values: object) -> str:
         return self.texts.get(key, self.rng, **values)

@@ -51,7 +51,7 @@ def run_analyze(stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
         for batch in _batches(stdin):
             texts = [text for _, text, _ in batch if text is not None]
             results = iter(analyze_many(texts))
-            for ident, text, error in batch:
+            for ident, _text, error in batch:
                 if error is not None:
                     stderr.write(json.dumps({"id": ident, "error": error}) + "\n")
                     continue

@@ -14,9 +14,9 @@ from typing import Any
 from spacy.attrs import IS_LOWER, LEMMA, LOWER, NORM
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
-from spacy.matcher import Matcher
 from spacy.tokens import Doc
 
+from nlp_models.fastmatch import RegexMatcher
 from nlp_models.resources import chat_spelling, cues, lexicon
 from nlp_models.rules import Findings, interpret
 
@@ -67,51 +67,55 @@ def make_lemma_fix(nlp: Language, name: str) -> LemmaFix:
 
 
 class CueMatcher:
-    """Matcher patterns grouped by an anchor word set; a group runs only when its anchor occurs.
+    """Every cue pattern, compiled once; a pattern runs only when its anchor occurs.
 
-    spaCy's Matcher tries every pattern at every token, so 250 patterns in one Matcher cost
-    about 1 ms per message. Each pattern needs at least one of a few words (its rarest required
-    token); patterns sharing that word set share a Matcher, which runs only when one of the
-    words occurs in the message.
+    Each pattern needs at least one of a few words (its rarest required token), so most
+    patterns are skipped for a given message without looking at it further.
     """
 
     def __init__(self, nlp: Language) -> None:
         strings = nlp.vocab.strings
         self.cue_by_key = {}
-        groups: dict[frozenset[int], Matcher] = {}
-        for cue in cues():
-            self.cue_by_key[strings.add(cue.id)] = cue
-            anchor = frozenset(strings.add(w) for w in _anchor_words(cue.pattern))
-            matcher = groups.get(anchor)
-            if matcher is None:
-                matcher = groups[anchor] = Matcher(nlp.vocab)
-            matcher.add(cue.id, [cue.pattern], greedy="LONGEST")
-        self.always = [m for anchor, m in groups.items() if not anchor]
-        anchored = [(anchor, m) for anchor, m in groups.items() if anchor]
-        self.matchers = [m for _, m in anchored]
+        self.matcher = RegexMatcher(nlp.vocab)
+        self.always: list[int] = []
         self.by_word: dict[int, list[int]] = {}
-        for index, (anchor, _) in enumerate(anchored):
+        for cue in cues():
+            key = strings.add(cue.id)
+            self.cue_by_key[key] = cue
+            index = self.matcher.add(key, cue.pattern)
+            anchor = {strings.add(w) for w in _anchor_words(cue.pattern)}
+            if not anchor:
+                self.always.append(index)
             for word in anchor:
                 self.by_word.setdefault(word, []).append(index)
+        self.matcher.compile()
 
     def __call__(self, doc: Doc) -> Doc:
         present = set(doc.to_array([LOWER, NORM, LEMMA]).ravel().tolist())
-        active: set[int] = set()
+        active: set[int] = set(self.always)
         by_word = self.by_word
         for word in present:
             hit = by_word.get(word)
             if hit:
                 active.update(hit)
+        raw = self.matcher.run(self.matcher.encode(doc), sorted(active)) if active else []
+        # Keep the outermost of nested matches of one pattern.
+        raw.sort(key=lambda m: (m[0], m[1], -m[2]))
         cue_by_key = self.cue_by_key
         found = []
-        for matcher in [*self.always, *(self.matchers[i] for i in sorted(active))]:
-            found.extend((cue_by_key[k], s, e) for k, s, e in matcher(doc))
+        last_key = last_end = -1
+        for key, start, end in raw:
+            if key == last_key and end <= last_end:
+                continue
+            last_key, last_end = key, end
+            found.append((cue_by_key[key], start, end))
         doc._.cbt_matches = found
         return doc
 
 
 def _anchor_words(pattern: list[dict[str, Any]]) -> list[str]:
     """The cheapest required token's words (stop words count as costly), or [] for none."""
+    common = lexicon()["common_word"]
     best: list[str] = []
     best_cost = float("inf")
     for spec in pattern:
@@ -128,8 +132,9 @@ def _anchor_words(pattern: list[dict[str, Any]]) -> list[str]:
             else:
                 continue
             words = sorted({w.lower() for w in words} | set(words))
-            # A stop word occurs in most messages; a content word in few.
-            cost = sum(100 if w in STOP_WORDS else 0.1 for w in words)
+            # A very common word occurs in most messages, another stop word in some, a content
+            # word in few.
+            cost = sum(100 if w in common else 3 if w in STOP_WORDS else 0.1 for w in words)
             if cost < best_cost:
                 best, best_cost = words, cost
     return best

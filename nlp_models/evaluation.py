@@ -87,7 +87,9 @@ def patternreframe_report(path: Path, analyze_many: Analyzer) -> list[str]:
                 dim_hits[dim][pattern] += 1
     recall = sum(hits.values()) / len(rows)
     avg = n_labels / len(rows)
-    lines.append(f"  [{_mark(recall >= 0.60)}] primary-pattern recall {recall:.3f} (target >= 0.60)")
+    lines.append(
+        f"  [{_mark(recall >= 0.60)}] primary-pattern recall {recall:.3f} (target >= 0.60)"
+    )
     lines.append(f"  [{_mark(avg <= 2.0)}] labels per thought {avg:.2f} (target <= 2.0)")
     for pattern, label in PATTERNREFRAME.items():
         r = hits[pattern] / totals[pattern] if totals[pattern] else 0.0
@@ -119,9 +121,7 @@ def thinking_traps_report(path: Path, analyze_many: Analyzer) -> list[str]:
         for t in thoughts
         if NOT_DISTORTED not in labels[t] and any(lab in THINKING_TRAPS for lab in labels[t])
     ]
-    feeling_only = [
-        t for t in thoughts if labels[t] and labels[t] <= {NEGATIVE_FEELING}
-    ]
+    feeling_only = [t for t in thoughts if labels[t] and labels[t] <= {NEGATIVE_FEELING}]
     clean = sum(not results[t].distortions for t in undistorted) / max(1, len(undistorted))
     flagged = sum(bool(results[t].distortions) for t in distorted) / max(1, len(distorted))
     trap_hits: Counter[str] = Counter()

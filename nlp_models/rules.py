@@ -6,7 +6,8 @@ distortion weights (`labels`) and which context `checks` must pass first:
   not_negated  no negation just before it in its clause ("it's not always like this")
   negative     its clause reads as negative after negation is counted: "nobody likes me" and
                "I always forget" pass, "I always enjoy coffee" and "nothing is impossible" do not
-  writer       not inside someone else's reported words ("my friend says she always fails")
+  (always)     not inside someone else's reported words ("my friend says she always fails"),
+               unless the cue has the check `any_speaker`
   internal     dropped when the sentence names an outside cause ("the train was late so I ...")
   strong       keeps its `permanent` weight even next to a time limit ("today", "this week")
   contrast     a contrast word with a positive side before and a negative side after
@@ -88,11 +89,13 @@ def interpret(doc: Doc, matches: list[tuple[Cue, int, int]], lex: dict) -> Findi
     cid = sid = 0
     after_break = False
     for i, (_, nrm, is_punct, is_alpha, like_num, sent_start) in enumerate(rows):
+        # Emoji stand alone: their feeling counts for the sentence, not for a neighbouring clause.
+        emoji = not is_alpha and not like_num and not is_punct and ord(doc[i].text[0]) > 0x2000
         if i:
             if sent_start == 1:
                 sid += 1
                 cid += 1
-            elif after_break or nrm in connectors:
+            elif after_break or emoji or nrm in connectors:
                 cid += 1
             elif nrm in subjects:
                 prev = i - 1
@@ -104,9 +107,7 @@ def interpret(doc: Doc, matches: list[tuple[Cue, int, int]], lex: dict) -> Findi
                     cid += 1
         clause[i] = cid
         sent[i] = sid
-        after_break = bool(is_punct) or (
-            not is_alpha and not like_num and ord(doc[i].text[0]) > 0x2000
-        )
+        after_break = bool(is_punct) or emoji
 
     cues: list[tuple[Cue, int, int]] = []
     time_limited: set[int] = set()
@@ -173,7 +174,8 @@ def interpret(doc: Doc, matches: list[tuple[Cue, int, int]], lex: dict) -> Findi
     for cue, start, end in cues:
         checks = cue.checks
         s = sent[start]
-        if "writer" in checks and reported_from.get(s, n) < start:
+        # Someone else's reported words are not the writer's explanation.
+        if reported_from.get(s, n) < end - 1 and "any_speaker" not in checks:
             continue
         if "not_negated" in checks:
             lo = max(clause_start[clause[start]], start - NEGATION_WINDOW)
@@ -199,7 +201,9 @@ def interpret(doc: Doc, matches: list[tuple[Cue, int, int]], lex: dict) -> Findi
     for d in DIMENSIONS:
         dims[d] = (_combine(dim_weights[d]), sorted(set(dim_spans[d])))
     scores = {label: _combine(ws) for label, ws in label_weights.items()}
-    kept = sorted((lab for lab, sc in scores.items() if sc >= LABEL_THRESHOLD), key=lambda x: -scores[x])
+    kept = sorted(
+        (lab for lab, sc in scores.items() if sc >= LABEL_THRESHOLD), key=lambda x: -scores[x]
+    )
     kept = kept[:MAX_LABELS]
     return Findings(
         dims=dims,

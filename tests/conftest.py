@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import random
 import sys
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -11,59 +10,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from engine_driver import Chat, Clock  # noqa: E402
+
 from bot.storage import Storage  # noqa: E402
-from dialogs import Button, Engine, EngineSettings, Reply, User, parse_text  # noqa: E402
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, start: datetime | None = None) -> None:
-        self.now = start or datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kwargs: float) -> None:
-        self.now += timedelta(**kwargs)
-
-
-class Chat:
-    """Drives the engine as one person would: typing, tapping buttons by their label."""
-
-    def __init__(self, engine: Engine, user: User) -> None:
-        self.engine = engine
-        self.user = user
-        self.last: list[Reply] = []
-        self.history: list[list[Reply]] = []
-
-    async def send(self, text: str) -> list[Reply]:
-        return await self._turn(parse_text(text))
-
-    async def event(self, event) -> list[Reply]:
-        return await self._turn(event)
-
-    async def press(self, label: str, replies: list[Reply] | None = None) -> list[Reply]:
-        return await self._turn(Button(self.button(label, replies).data))
-
-    def button(self, label: str, replies: list[Reply] | None = None):
-        for reply in replies if replies is not None else self.last:
-            for choice in reply.choices():
-                if choice.data and label.casefold() in choice.label.casefold():
-                    return choice
-        raise AssertionError(f"no button {label!r} in {self.labels()}")
-
-    def labels(self) -> list[str]:
-        return [c.label for r in self.last for c in r.choices()]
-
-    @property
-    def text(self) -> str:
-        return "\n".join(r.text for r in self.last)
-
-    async def _turn(self, event) -> list[Reply]:
-        self.last = await self.engine.handle(self.user, event)
-        self.history.append(self.last)
-        return self.last
+from dialogs import Engine, EngineSettings, User  # noqa: E402
 
 
 @pytest.fixture
@@ -87,9 +37,3 @@ def engine(storage, clock) -> Engine:
 @pytest.fixture
 def chat(engine) -> Chat:
     return Chat(engine, User(1001, first_name="Ann", language_code="en"))
-
-
-async def onboard(chat: Chat, country_label: str = "United Kingdom") -> None:
-    await chat.send("/start")
-    await chat.press("I understand")
-    await chat.press(country_label)

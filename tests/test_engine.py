@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import random
 
-from conftest import Chat, onboard
+from engine_driver import Chat, onboard
 
 from bot.storage import Storage
 from dialogs import Button, Engine, EngineSettings, Unsupported, User

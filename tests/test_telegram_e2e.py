@@ -147,3 +147,71 @@ async def test_group_chats_are_ignored(api, bot):
     )
     await asyncio.sleep(0.1)
     assert api.sent_to(-100) == []
+
+
+SUPPORT_CHAT = -1001234
+
+
+@pytest.mark.parametrize("consent", [True, False])
+async def test_crisis_mid_record_gets_local_lines_pauses_and_alerts_as_configured(
+    api, tmp_path, consent
+):
+    async with RunningBot(
+        api, tmp_path / "bot.sqlite3", ESCALATION_CHAT_ID=str(SUPPORT_CHAT)
+    ) as bot:
+        ann = TgUser(api, bot, 901, "Ann")
+        await ann.say("/start")
+        await ann.press("I understand")
+        await ann.press("Ireland")
+        await ann.press("Yes, that's okay" if consent else "No, thanks")
+        await ann.say("/new")
+        await ann.say("My exam results came back")
+        sent = await ann.say("i cant do this anymore, i want to end my life")
+        text = texts(sent)
+        assert "Samaritans Ireland" in text and "116 123" in text
+        assert "112 or 999" in text  # the emergency number
+        crisis_msg = sent[-1]
+        buttons = [b for row in crisis_msg["reply_markup"]["inline_keyboard"] for b in row]
+        assert any(b.get("url", "").startswith("https://") for b in buttons)
+        assert {"I'm safe right now", "More resources", "Make a safety plan"} <= {
+            b["text"] for b in buttons
+        }
+        dialog = await bot.storage.load_dialog(901)
+        assert dialog.flow is None and dialog.suspended["state"] == "thought"
+        profile = await bot.storage.load_profile(901)
+        assert profile.nudges_paused_until is not None
+        alerts = api.sent_to(SUPPORT_CHAT)
+        if consent:
+            [alert] = alerts
+            assert "901" in alert["text"] and "Ann" in alert["text"]
+            assert "end my life" not in alert["text"]
+        else:
+            assert alerts == []
+        # Pressing "I'm safe" keeps the crisis line links on the message (one tap away).
+        await ann.press("I'm safe right now", crisis_msg)
+        [now] = [m for m in api.sent_to(901) if m["message_id"] == crisis_msg["message_id"]]
+        remaining = [b for row in now["reply_markup"]["inline_keyboard"] for b in row]
+        assert remaining and all("url" in b for b in remaining)
+
+
+async def test_caption_of_a_photo_is_checked_for_risk(api, bot):
+    ann = TgUser(api, bot, 902)
+    await onboard(ann)
+    sent = await ann.send("photo", caption="goodbye everyone, i'm going to kill myself")
+    assert "I'm safe right now" in str([m.get("reply_markup") for m in sent])
+
+
+async def test_pictures_and_files_go_out_as_photo_and_document(api, bot):
+    from dialogs import Attachment, Reply
+
+    await bot.transport.send_all(
+        903,
+        [
+            Reply("a chart", image=Attachment("chart.png", b"\x89PNG\r\n\x1a\n" + b"0" * 64)),
+            Reply("your data", document=Attachment("export.json", b"{}", "application/json")),
+        ],
+    )
+    [photo] = api.calls_of("sendPhoto")
+    [document] = api.calls_of("sendDocument")
+    assert photo["caption"] == "a chart" and photo["photo"].filename == "chart.png"
+    assert document["document"].filename == "export.json"

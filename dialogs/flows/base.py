@@ -90,5 +90,9 @@ class Flow:
         button of this step. Return the trigger to fire, or None to stay (after replying)."""
         raise NotImplementedError
 
+    def skip(self, turn: Turn) -> str:
+        """The trigger /skip fires in one of the `optional` states."""
+        return "skip"
+
     def finish(self, turn: Turn) -> None:
         """Called on reaching `done`, before the dialog state is cleared."""

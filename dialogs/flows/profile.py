@@ -75,14 +75,22 @@ def take_timezone(turn: Turn, event: Event, choice: str | None) -> bool:
 
 
 def ask_alerts(turn: Turn) -> None:
-    turn.ask(turn.t("alerts.ask"), [(turn.t("alerts.yes"), "yes"), (turn.t("alerts.no"), "no")])
+    turn.ask(
+        turn.t("alerts.ask"),
+        [
+            [(turn.t("alerts.yes"), "yes")],
+            [(turn.t("alerts.yes_text"), "yes_text")],
+            [(turn.t("alerts.no"), "no")],
+        ],
+    )
 
 
 def take_alerts(turn: Turn, event: Event, choice: str | None) -> bool:
-    if choice not in ("yes", "no"):
+    if choice not in ("yes", "yes_text", "no"):
         ask_alerts(turn)
         return False
-    turn.profile.share_alerts = choice == "yes"
+    turn.profile.share_alerts = choice != "no"
+    turn.profile.share_text = choice == "yes_text"
     turn.save_profile()
     turn.say(turn.t("alerts.saved_yes" if turn.profile.share_alerts else "alerts.saved_no"))
     return True
