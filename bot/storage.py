@@ -440,27 +440,36 @@ class Storage:
         async with self.transaction() as db:
             await db.execute("UPDATE users SET active=? WHERE user_id=?", (int(active), user_id))
 
+    async def thought_record(self, user_id: int, record_id: int) -> ThoughtRecord | None:
+        """One record, only if it is this user's."""
+        async with self._read().execute(
+            "SELECT * FROM thought_records WHERE user_id = ? AND id = ?", (user_id, record_id)
+        ) as cur:
+            row = await cur.fetchone()
+        return self._record(row) if row else None
+
     async def thought_records(self, user_id: int, limit: int = 10) -> list[ThoughtRecord]:
         async with self._read().execute(
             "SELECT * FROM thought_records WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT ?",
             (user_id, limit),
         ) as cur:
             rows = await cur.fetchall()
-        return [
-            ThoughtRecord(
-                id=r["id"],
-                user_id=r["user_id"],
-                created_at=_dt(r["created_at"]),
-                situation=r["situation"],
-                thought=r["thought"],
-                emotion=r["emotion"],
-                intensity_before=r["intensity_before"],
-                belief_before=r["belief_before"],
-                intensity_after=r["intensity_after"],
-                belief_after=r["belief_after"],
-                balanced_thought=r["balanced_thought"],
-                findings=json.loads(r["findings"]),
-                answers=json.loads(r["answers"]),
-            )
-            for r in rows
-        ]
+        return [self._record(r) for r in rows]
+
+    @staticmethod
+    def _record(r: aiosqlite.Row) -> ThoughtRecord:
+        return ThoughtRecord(
+            id=r["id"],
+            user_id=r["user_id"],
+            created_at=_dt(r["created_at"]),
+            situation=r["situation"],
+            thought=r["thought"],
+            emotion=r["emotion"],
+            intensity_before=r["intensity_before"],
+            belief_before=r["belief_before"],
+            intensity_after=r["intensity_after"],
+            belief_after=r["belief_after"],
+            balanced_thought=r["balanced_thought"],
+            findings=json.loads(r["findings"]),
+            answers=json.loads(r["answers"]),
+        )

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import nlp_models
-from dialogs import crisis
+from dialogs import crisis, journal
 from dialogs.events import Button, Command, Event, Reply, Text, Unsupported, User
 from dialogs.flows.base import Flow
 from dialogs.flows.profile import Onboarding, Settings
@@ -21,6 +21,15 @@ from dialogs.texts import catalogue
 from dialogs.turn import GLOBAL_PREFIX, Turn
 
 log = logging.getLogger(__name__)
+
+# A flow left alone longer than this is not silently continued: the person is asked.
+IDLE_AFTER = timedelta(hours=24)
+JOURNAL_SIZE = 8
+
+
+def _iso(value: datetime) -> str:
+    return value.isoformat()
+
 
 # Telegram's own limit for one message; longer input is asked to be split, nothing is stored.
 MAX_TEXT_CHARS = 4096
@@ -41,6 +50,7 @@ COMMAND_MENU = {
     "new": "cmd.new",
     "help": "cmd.help",
     "settings": "cmd.settings",
+    "journal": "cmd.journal",
     "safetyplan": "cmd.safetyplan",
     "cancel": "cmd.cancel",
     "start": "cmd.start",
@@ -134,6 +144,7 @@ class Engine:
         turn = await self._new_turn(user, profile, dialog, now)
         if changed:
             turn.save_profile()
+        await self._prefetch(turn, event)
         self._dispatch(turn, event)
         turn.dialog.updated_at = now
         if seq is not None:
@@ -154,7 +165,22 @@ class Engine:
             escalation_enabled=self.settings.escalation_enabled,
             default_timezone=self.settings.default_timezone,
             safety_plan=await self.store.load_safety_plan(user.id),
+            activation_available="activation" in FLOWS,
         )
+
+    async def _prefetch(self, turn: Turn, event: Event) -> None:
+        """Reads a turn needs beyond the person's state (turn logic itself stays synchronous)."""
+        wants_journal = isinstance(event, Command) and event.name == "journal"
+        opens_record = isinstance(event, Button) and event.data.startswith(GLOBAL_PREFIX + "rec:")
+        if wants_journal or opens_record:
+            turn.records = await self.store.thought_records(turn.user.id, JOURNAL_SIZE)
+            if opens_record and not any(
+                GLOBAL_PREFIX + f"rec:{r.id}" == event.data for r in turn.records
+            ):
+                record_id = event.data.rpartition(":")[2]
+                if record_id.isdigit():
+                    record = await self.store.thought_record(turn.user.id, int(record_id))
+                    turn.records += [record] if record else []
 
     async def nudge(self, reminder: Reminder) -> NudgeResult:
         """Build the message for a due reminder, under the same per-user lock as turns."""
@@ -214,7 +240,11 @@ class Engine:
             return
         flow = self._flow(turn)
         if flow is not None:
-            self._step(turn, flow, event, None)
+            updated = turn.dialog.updated_at
+            if updated is not None and turn.now - updated > IDLE_AFTER:
+                self._ask_after_idle(turn, flow)
+                return
+            self._step(turn, flow, event, turn.typed_choice(text))
             return
         if not turn.profile.onboarded:
             turn.say(turn.t("idle.not_onboarded"))
@@ -235,11 +265,14 @@ class Engine:
             flow.fire(turn, trigger)
         if turn.crisis_confirmed:
             self._on_crisis(turn, None)
+        elif turn.next_flow in FLOWS and not turn.dialog.active:
+            FLOWS[turn.next_flow].start(turn)
 
     def _risk_first(self, turn: Turn, text: str) -> bool:
         """Check for risk before anything else, in every state and whatever the size of the
         message. A risky message gets the crisis response and nothing else."""
         analysis = nlp_models.analyze(text[: MAX_TEXT_CHARS * 4])
+        turn.analysis = analysis
         if analysis.risk == "none":
             return False
         turn.writes.risk_events.append((analysis.risk, analysis.risk_rules))
@@ -278,6 +311,9 @@ class Engine:
             self._help(turn)
         elif name == "cancel":
             self._cancel(turn)
+        elif name == "journal":
+            journal.show_list(turn)
+            self._reprompt(turn)
         elif name == "safetyplan" and turn.safety_plan and not turn.dialog.active:
             show_plan(turn)  # its Edit button starts the flow
         elif name in FLOW_COMMANDS:
@@ -291,8 +327,9 @@ class Engine:
                 self._reprompt(turn)
         elif name == "back":
             flow = self._flow(turn)
-            if flow is not None and flow.can_fire(turn.dialog.state, "back"):
-                flow.fire(turn, "back")
+            trigger = flow.back(turn) if flow is not None else None
+            if trigger:
+                flow.fire(turn, trigger)
             else:
                 turn.say(turn.t("input.no_back"))
                 self._reprompt(turn)
@@ -347,12 +384,21 @@ class Engine:
             self._resume(turn)
         elif verb == "fresh":
             turn.dialog.suspended = None
-            turn.say(turn.t("resume.dropped"))
+            if arg in FLOWS:
+                self._start_flow(turn, arg, fresh=True)
+            else:
+                turn.say(turn.t("resume.dropped"))
         elif verb == "switch" and arg in FLOWS:
             self._leave_flow(turn)
-            self._start_flow(turn, arg)
+            self._start_flow(turn, arg, fresh=True)
         elif verb == "stay":
             self._reprompt(turn)
+        elif verb == "drop":
+            self._drop(turn, keep=arg == "keep")
+        elif verb == "rec" and arg.isdigit():
+            self._open_record(turn, int(arg))
+        elif verb == "idle":
+            self._after_idle(turn, arg)
         else:
             turn.notice(turn.t("input.stale_button"))
 
@@ -360,7 +406,7 @@ class Engine:
     def _flow(self, turn: Turn) -> Flow | None:
         return FLOWS.get(turn.dialog.flow) if turn.dialog.flow else None
 
-    def _start_flow(self, turn: Turn, name: str) -> None:
+    def _start_flow(self, turn: Turn, name: str, fresh: bool = False) -> None:
         current = self._flow(turn)
         if current is not None and current.name == "safety_check":
             self._leave_flow(turn)  # an unanswered check-in is no flow to keep
@@ -384,6 +430,18 @@ class Engine:
         if name not in ("onboarding", "safety_plan") and not turn.profile.onboarded:
             turn.say(turn.t("idle.not_onboarded"))
             return
+        suspended = turn.dialog.suspended
+        if suspended and suspended.get("flow") == name and not fresh:
+            turn.say(
+                turn.t("resume.draft_ask", flow=turn.t(f"flow.{name}")),
+                (
+                    (
+                        turn.global_choice(turn.t("resume.yes"), "resume"),
+                        turn.global_choice(turn.t("resume.fresh"), f"fresh:{name}"),
+                    ),
+                ),
+            )
+            return
         if name == "onboarding" and turn.profile.onboarded:
             turn.say(
                 turn.t("onboarding.welcome_back", name=turn.user.first_name or turn.t("friend")),
@@ -397,6 +455,35 @@ class Engine:
             return
         FLOWS[name].start(turn)
 
+    def _ask_after_idle(self, turn: Turn, flow: Flow) -> None:
+        turn.say(
+            turn.t("idle.continue_ask", flow=turn.t(f"flow.{flow.name}")),
+            (
+                (
+                    turn.global_choice(turn.t("idle.continue"), "idle:continue"),
+                    turn.global_choice(turn.t("idle.fresh"), f"idle:{flow.name}"),
+                ),
+            ),
+        )
+
+    def _after_idle(self, turn: Turn, arg: str) -> None:
+        if arg == "continue" or not turn.dialog.active:
+            self._reprompt(turn)
+            return
+        name = turn.dialog.flow
+        self._leave_flow(turn)
+        if name == FLOW_COMMANDS.get("start"):
+            FLOWS[name].start(turn)
+        else:
+            self._start_flow(turn, name)
+
+    def _open_record(self, turn: Turn, record_id: int) -> None:
+        record = next((r for r in turn.records if r.id == record_id), None)
+        if record is None:
+            turn.notice(turn.t("journal.not_found"))
+            return
+        journal.show_record(turn, record)
+
     def _help(self, turn: Turn) -> None:
         turn.say(turn.t("help"), ((turn.global_choice(turn.t("crisis.lines_button"), "lines"),),))
         self._reprompt(turn)
@@ -406,18 +493,46 @@ class Engine:
         turn.dialog.slots = {}
 
     def _cancel(self, turn: Turn) -> None:
-        if turn.dialog.active:
-            name = turn.t(f"flow.{turn.dialog.flow}")
-            self._leave_flow(turn)
-            turn.say(turn.t("flow.cancelled", flow=name))
-        else:
+        flow = self._flow(turn)
+        if flow is None:
             turn.say(turn.t("flow.nothing_to_cancel"))
+            return
+        name = turn.t(f"flow.{flow.name}")
+        if flow.draftable and turn.dialog.state != flow.initial:
+            turn.say(
+                turn.t("flow.keep_draft_ask", flow=name),
+                (
+                    (
+                        turn.global_choice(turn.t("flow.keep_draft"), "drop:keep"),
+                        turn.global_choice(turn.t("flow.discard_draft"), "drop:discard"),
+                    ),
+                ),
+            )
+            return
+        self._leave_flow(turn)
+        turn.say(turn.t("flow.cancelled", flow=name))
+
+    def _drop(self, turn: Turn, keep: bool) -> None:
+        """The answer to /cancel's question: keep the answers so far as a draft, or not."""
+        flow = self._flow(turn)
+        if flow is None:
+            turn.notice(turn.t("input.stale_button"))
+            return
+        if keep:
+            d = turn.dialog
+            d.suspended = {"flow": d.flow, "state": d.state, "slots": d.slots, "at": _iso(turn.now)}
+        self._leave_flow(turn)
+        turn.say(
+            turn.t(
+                "flow.draft_kept" if keep else "flow.cancelled", flow=turn.t(f"flow.{flow.name}")
+            )
+        )
 
     def _reprompt(self, turn: Turn) -> None:
         """Repeat the current question so the person knows what the bot is waiting for."""
         flow = self._flow(turn)
         if flow is not None and turn.dialog.state:
-            flow.enter(turn, turn.dialog.state)
+            flow.show(turn, turn.dialog.state)
 
     def _resume(self, turn: Turn) -> None:
         suspended = turn.dialog.suspended
@@ -432,4 +547,4 @@ class Engine:
             suspended=None,
             last_seq=turn.dialog.last_seq,
         )
-        FLOWS[suspended["flow"]].enter(turn, suspended["state"])
+        FLOWS[suspended["flow"]].show(turn, suspended["state"])

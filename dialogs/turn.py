@@ -5,12 +5,14 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from dialogs.events import Choice, Reply, User
 from dialogs.models import DialogState, SafetyPlan, TurnWrites, UserProfile
 from dialogs.texts import Catalogue
 
 GLOBAL_PREFIX = "g:"
+CHOICES_SLOT = "_choices"
 
 
 @dataclass
@@ -29,6 +31,13 @@ class Turn:
     # Set by a flow when the person confirms they are at risk; the engine then runs the crisis
     # response (which flows cannot do themselves: it pauses nudges and may alert the team).
     crisis_confirmed: bool = False
+    # The analysis of this turn's message, made once by the risk check and reused by flows.
+    analysis: Any = None
+    # A flow that just finished can hand over to another one (the thought record to planning).
+    next_flow: str | None = None
+    activation_available: bool = False
+    # thought records read for /journal
+    records: list = field(default_factory=list)
 
     def t(self, key: str, **values: object) -> str:
         return self.texts.get(key, self.rng, **values)
@@ -49,6 +58,14 @@ class Turn:
             for row in rows
         )
         self.replies.append(Reply(text=text, buttons=buttons))
+        # Typing a button's label counts as pressing it (and survives a lost screen).
+        self.dialog.slots[CHOICES_SLOT] = {
+            label.casefold(): value for row in rows for label, value in row
+        }
+
+    def typed_choice(self, text: str) -> str | None:
+        """The value of the current question's button whose label was typed, if any."""
+        return self.dialog.slots.get(CHOICES_SLOT, {}).get(text.strip().casefold())
 
     def global_choice(self, label: str, action: str) -> Choice:
         """A button that works whatever the user is doing (crisis resources, help)."""

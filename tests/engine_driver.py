@@ -62,3 +62,37 @@ async def onboard(chat: Chat, country_label: str = "United Kingdom") -> None:
     await chat.send("/start")
     await chat.press("I understand")
     await chat.press(country_label)
+
+
+async def full_record(
+    chat: Chat,
+    situation: str = "My friend cancelled our plans at the last minute",
+    thought: str = "Nobody ever wants to spend time with me",
+    emotion: str = "Sad",
+    intensity: str = "70",
+    belief: str = "80",
+    answer: str = "Last month we had a great weekend together",
+    balanced: str = "This time she cancelled, partly because she is busy at work",
+    belief_after: str = "40",
+    intensity_after: str = "35",
+    finish: str = "Finish here",
+) -> None:
+    """Walk a whole thought record as a person would, answering every question."""
+    await chat.send("/new")
+    await chat.send(situation)
+    if "Use it" in chat.labels():
+        await chat.press("I'll write it")
+    await chat.send(thought)
+    await chat.press(emotion)
+    await chat.send(intensity)
+    await chat.send(belief)
+    await chat.press("Let's look at it")
+    while "Question" in chat.text:
+        await chat.send(answer)
+    await chat.send(balanced)
+    if "Keep it" in chat.labels():
+        await chat.press("Keep it")
+    await chat.send(belief_after)
+    await chat.send(intensity_after)
+    if finish:
+        await chat.press(finish)

@@ -14,23 +14,31 @@ from dialogs import Attachment, Button, Choice, Reply, Text
 
 ROOT = Path(__file__).resolve().parent.parent
 
-SCRIPT = (
-    "\n".join(
-        [
-            "/start",
-            "1",  # I understand
-            "Canada",  # typed country
-            "Toronto",  # a zone by its button text
-            "/new",
-            "I didn't get the job after the second interview",
-            "I'll never find work, I'm useless",
-            "[sticker]",  # not text: a kind answer, nothing lost
-            "hopeless",  # an emotion by its button text
-            "65",
-        ]
-    )
-    + "\n"
-)
+# Extra /skip lines are harmless: past the questions the bot says there is nothing to skip.
+# "Keep it" is a button only if the bot points something out in the balanced thought;
+# otherwise it is text where a number is wanted, and the bot simply asks again.
+SCRIPT = "\n".join([
+    "/start",
+    "1",  # I understand
+    "Canada",  # typed country
+    "Toronto",  # a zone by its button text
+    "/new",
+    "I didn't get the job after the second interview",
+    "I'll never find work, I'm useless",
+    "[sticker]",  # not text: a kind answer, nothing lost
+    "hopeless",  # an emotion by its button text
+    "65",  # how strong
+    "80",  # how much I believe the thought
+    "1",  # Let's look at it
+    "I got to the second round, so they saw something in me",
+    *["/skip"] * 5,
+    "This time I didn't get it, partly because there were other good candidates",
+    "Keep it",
+    "40",  # belief now
+    "35",  # feeling now
+    "Finish here",
+]) + "\n"  # fmt: skip
+BALANCED = "This time I didn't get it, partly because there were other good candidates"
 
 
 def run_bot(tmp_path: Path, script: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -47,18 +55,20 @@ def run_bot(tmp_path: Path, script: str, **env: str) -> subprocess.CompletedProc
     )
 
 
-def test_piped_script_onboards_and_saves_a_thought_record(tmp_path):
+def test_piped_script_walks_a_whole_thought_record_into_the_database(tmp_path):
     result = run_bot(tmp_path, SCRIPT, PYTHONPATH=str(ROOT))
     assert result.returncode == 0, result.stderr
     assert "No TELEGRAM_BOT_TOKEN set" in result.stderr
     out = result.stdout
     assert "1) I understand, let's start" in out
     assert "only read text" in out
-    assert "Saved your thought record" in out
+    assert "Here's what I noticed" in out
+    assert "Your thought record is saved" in out
     assert out.rstrip().endswith("(end of input, goodbye)")
     with sqlite3.connect(tmp_path / "bot.sqlite3") as db:
         rows = db.execute(
-            "SELECT situation, thought, emotion, intensity_before FROM thought_records"
+            "SELECT situation, thought, emotion, intensity_before, belief_before, belief_after,"
+            " intensity_after, balanced_thought FROM thought_records"
         ).fetchall()
         country, zone = db.execute("SELECT country, timezone FROM users").fetchone()
     assert rows == [
@@ -66,9 +76,10 @@ def test_piped_script_onboards_and_saves_a_thought_record(tmp_path):
             "I didn't get the job after the second interview",
             "I'll never find work, I'm useless",
             "hopeless",
-            65,
+            65, 80, 40, 35,
+            BALANCED,
         )
-    ]
+    ]  # fmt: skip
     assert (country, zone) == ("CA", "America/Toronto")
 
 
@@ -78,10 +89,11 @@ def test_a_second_run_continues_the_same_conversation(tmp_path):
     )
     assert first.returncode == 0, first.stderr
     second = run_bot(tmp_path, "It's always like this for me\n2\n40\n", PYTHONPATH=str(ROOT))
-    assert "Saved your thought record" in second.stdout, second.stdout
+    assert "How much do you believe that thought" in second.stdout, second.stdout
     with sqlite3.connect(tmp_path / "bot.sqlite3") as db:
-        [(situation, emotion)] = db.execute("SELECT situation, emotion FROM thought_records")
-    assert (situation, emotion) == ("Rain ruined the picnic", "anxious")
+        [(state, slots)] = db.execute("SELECT state, slots FROM dialog_state")
+    assert state == "belief"
+    assert '"situation": "Rain ruined the picnic"' in slots and '"emotion": "anxious"' in slots
 
 
 def test_malformed_setting_is_one_line_naming_it(tmp_path):

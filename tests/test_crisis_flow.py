@@ -76,7 +76,8 @@ async def test_crisis_text_is_never_taken_as_a_thought(chat, storage):
     await chat.send(CRISIS)
     assert "How did that thought make you feel" not in chat.text
     dialog = await storage.load_dialog(1001)
-    assert dialog.suspended["slots"] == {"situation": "I had a fight with my partner"}
+    assert dialog.suspended["slots"]["situation"] == "I had a fight with my partner"
+    assert "thought" not in dialog.suspended["slots"]
     assert dialog.suspended["state"] == "thought"
     assert await storage.thought_records(1001) == []
 
@@ -93,8 +94,10 @@ async def test_safe_then_resume_returns_to_the_same_question(chat, storage):
     await chat.send("I'm worthless without work")
     await chat.press("Ashamed")
     await chat.send("80")
-    [record] = await storage.thought_records(1001)
-    assert record.situation == "Lost my job today"
+    dialog = await storage.load_dialog(1001)
+    assert dialog.state == "belief"
+    assert dialog.slots["situation"] == "Lost my job today"
+    assert dialog.slots["thought"] == "I'm worthless without work"
 
 
 async def test_concern_asks_directly_and_yes_leads_to_the_crisis_response(chat, storage):

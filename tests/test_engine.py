@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import random
 
-from engine_driver import Chat, onboard
+from engine_driver import Chat, full_record, onboard
 
 from bot.storage import Storage
 from dialogs import Button, Engine, EngineSettings, Unsupported, User
@@ -66,20 +66,25 @@ async def test_declining_consent_keeps_nothing_and_blocks_records(chat, storage)
 
 async def test_thought_record_is_saved_with_all_fields(chat, storage, clock):
     await onboard(chat)
-    await chat.send("/new")
-    assert "What happened" in chat.text or "what happened" in chat.text
-    await chat.send("My friend didn't answer my message for two days")
-    assert "went through your mind" in chat.text or "tell yourself" in chat.text
-    await chat.send("Nobody wants to talk to me")
-    await chat.press("Sad")
-    assert "0 (not at all) to 100" in chat.text
-    await chat.send("75")
-    assert "Saved" in chat.text
+    await full_record(
+        chat,
+        situation="My friend didn't answer my message for two days",
+        thought="Nobody wants to talk to me",
+        emotion="Sad",
+        intensity="75",
+        belief="85",
+        belief_after="40",
+        intensity_after="30",
+    )
+    assert "saved" in chat.text
     [record] = await storage.thought_records(1001)
     assert record.situation == "My friend didn't answer my message for two days"
     assert record.thought == "Nobody wants to talk to me"
     assert record.emotion == "sad"
-    assert record.intensity_before == 75
+    assert (record.intensity_before, record.intensity_after) == (75, 30)
+    assert (record.belief_before, record.belief_after) == (85, 40)
+    assert record.balanced_thought.startswith("This time she cancelled")
+    assert record.answers and all(a["answer"] for a in record.answers)
     assert record.created_at == clock.now
     assert (await storage.load_dialog(1001)).flow is None
 
@@ -95,8 +100,8 @@ async def test_rating_out_of_range_and_words_get_a_clear_reask_with_buttons(chat
     await chat.send("quite a lot really")
     assert "need a number" in chat.text
     await chat.press("70")
-    [record] = await storage.thought_records(1001)
-    assert record.intensity_before == 70 and record.emotion == "anxious"
+    slots = (await storage.load_dialog(1001)).slots
+    assert slots["intensity_before"] == 70 and slots["emotion"] == "anxious"
 
 
 async def test_other_emotion_is_typed(chat, storage):
@@ -108,8 +113,7 @@ async def test_other_emotion_is_typed(chat, storage):
     assert "word or two" in chat.text
     await chat.send("Lonely")
     await chat.send("60")
-    [record] = await storage.thought_records(1001)
-    assert record.emotion == "lonely"
+    assert (await storage.load_dialog(1001)).slots["emotion"] == "lonely"
 
 
 async def test_stale_button_is_explained_and_changes_nothing(chat, storage):
@@ -161,7 +165,8 @@ async def test_non_text_empty_and_huge_messages_lose_nothing(chat, storage):
     assert "4096 characters" in chat.text
     state = await storage.load_dialog(1001)
     assert state.state == "thought"
-    assert state.slots == {"situation": "Presentation at work"}
+    assert state.slots["situation"] == "Presentation at work"
+    assert "thought" not in state.slots
 
 
 async def test_commands_mid_flow(chat, storage):
@@ -214,25 +219,18 @@ async def test_restart_resumes_mid_record_with_slots(tmp_path, clock):
         await chat.send("Typical, this always happens to me")
         await chat.press("Angry")
         await chat.send("40")
-        [record] = await store.thought_records(9)
-        assert record.situation == "Got a parking ticket"
-        assert record.thought == "Typical, this always happens to me"
+        slots = (await store.load_dialog(9)).slots
+        assert slots["situation"] == "Got a parking ticket"
+        assert slots["thought"] == "Typical, this always happens to me"
 
 
 async def test_two_users_at_once_do_not_mix(engine, storage):
     ann, bob = Chat(engine, User(1, "Ann")), Chat(engine, User(2, "Bob"))
     await asyncio.gather(onboard(ann), onboard(bob, "Ireland"))
 
-    async def record(chat: Chat, situation: str, thought: str, emotion: str, value: str):
-        await chat.send("/new")
-        await chat.send(situation)
-        await chat.send(thought)
-        await chat.press(emotion)
-        await chat.send(value)
-
     await asyncio.gather(
-        record(ann, "Ann's situation", "Ann's thought", "Sad", "20"),
-        record(bob, "Bob's situation", "Bob's thought", "Angry", "90"),
+        full_record(ann, "Ann's situation", "Ann's thought", "Sad", "20"),
+        full_record(bob, "Bob's situation", "Bob's thought", "Angry", "90"),
     )
     [a] = await storage.thought_records(1)
     [b] = await storage.thought_records(2)
@@ -263,7 +261,8 @@ async def test_one_users_events_are_handled_in_order(engine, storage):
         engine.handle(user, Text("second: the thought")),
     )
     state = await storage.load_dialog(3)
-    assert state.slots == {"situation": "first: the situation", "thought": "second: the thought"}
+    assert state.slots["situation"] == "first: the situation"
+    assert state.slots["thought"] == "second: the thought"
 
 
 async def test_redelivered_event_is_not_handled_twice(engine, storage):
@@ -278,7 +277,7 @@ async def test_redelivered_event_is_not_handled_twice(engine, storage):
     again = await engine.handle(user, Text("Lost my keys"), seq=101)
     assert again == []
     state = await storage.load_dialog(4)
-    assert state.state == "thought" and state.slots == {"situation": "Lost my keys"}
+    assert state.state == "thought" and state.slots["situation"] == "Lost my keys"
 
 
 async def test_start_again_after_onboarding_welcomes_back(chat):

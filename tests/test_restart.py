@@ -9,6 +9,7 @@ import signal
 import sys
 from pathlib import Path
 
+import pytest
 from botapi_stub import FakeBotAPI
 from tg_harness import TOKEN
 
@@ -16,6 +17,7 @@ from bot.storage import Storage
 
 ROOT = Path(__file__).resolve().parent.parent
 USER = 801
+BALANCED = "This time the car broke down, partly because it is old, and I got home safely"
 
 
 async def start_bot(api: FakeBotAPI, db: Path) -> asyncio.subprocess.Process:
@@ -93,7 +95,17 @@ async def test_sigkill_mid_record_resumes_at_the_same_step(tmp_path):
             await exchange(api, lambda: api.push_callback(USER, *button(api, "Anxious")))
             assert "0 (not at all) to 100" in api.last_message(USER)["text"]
             await exchange(api, lambda: api.push_text(USER, "80"))
-            assert "Saved" in api.last_message(USER)["text"]
+            await exchange(api, lambda: api.push_text(USER, "75"))  # belief
+            await exchange(api, lambda: api.push_callback(USER, *button(api, "Let's look")))
+            while "Question" in api.last_message(USER)["text"]:
+                await exchange(api, lambda: api.push_text(USER, "It broke down once in years"))
+            await exchange(api, lambda: api.push_text(USER, BALANCED))
+            if "Keep it" in str(api.last_message(USER).get("reply_markup")):
+                await exchange(api, lambda: api.push_callback(USER, *button(api, "Keep it")))
+            await exchange(api, lambda: api.push_text(USER, "30"))
+            await exchange(api, lambda: api.push_text(USER, "20"))
+            await exchange(api, lambda: api.push_callback(USER, *button(api, "Finish here")))
+            assert "saved" in api.last_message(USER)["text"]
         finally:
             proc.send_signal(signal.SIGTERM)
             await proc.wait()
@@ -103,4 +115,81 @@ async def test_sigkill_mid_record_resumes_at_the_same_step(tmp_path):
         [record] = await store.thought_records(USER)
     assert record.situation == "My car broke down on the motorway"
     assert record.thought == "Things like this always happen to me"
-    assert (record.emotion, record.intensity_before) == ("anxious", 80)
+    assert (record.emotion, record.intensity_before, record.belief_before) == ("anxious", 80, 75)
+    assert (record.belief_after, record.intensity_after) == (30, 20)
+    assert record.balanced_thought == BALANCED
+
+
+# A whole thought record in the console, with the state the bot must be in after each line.
+CONSOLE_WALK = [
+    ("/start", "welcome"),
+    ("1", "country"),
+    ("Ireland", None),
+    ("/new", "situation"),
+    ("The bus didn't come and I was late for my shift", "thought"),
+    ("I always ruin everything", "emotion"),
+    ("Anxious", "intensity"),
+    ("60", "belief"),
+    ("70", "noticed"),
+    ("Skip to a balanced thought", "balanced"),
+    ("This time the bus was late, which was not up to me", ("balanced_check", "rerate_belief")),
+    ("40", "rerate_intensity"),
+    ("30", "next_step"),
+    ("Finish here", None),
+]
+KILL_AT = [i for i, (_, state) in enumerate(CONSOLE_WALK) if i >= 4 and state is not None]
+
+
+async def _console(db: Path, lines: list[str]) -> asyncio.subprocess.Process:
+    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    env.update(BOT_DB_PATH=str(db), PYTHONPATH=str(ROOT), LOG_LEVEL="WARNING")
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", cwd=db.parent, env=env, stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    proc.stdin.write("".join(f"{line}\n" for line in lines).encode())
+    await proc.stdin.drain()
+    return proc
+
+
+def _dialog(db: Path) -> tuple[str | None, dict] | None:
+    import json
+    import sqlite3
+
+    if not db.exists():
+        return None
+    try:
+        with sqlite3.connect(db, timeout=1) as conn:
+            row = conn.execute("SELECT state, slots, last_seq FROM dialog_state").fetchone()
+            count = conn.execute("SELECT count(*) FROM thought_records").fetchone()[0]
+    except sqlite3.OperationalError:
+        return None
+    return (row[0], json.loads(row[1]), count) if row else None
+
+
+@pytest.mark.parametrize("kill_at", KILL_AT, ids=lambda i: str(CONSOLE_WALK[i][1]))
+async def test_sigkill_at_any_step_resumes_there_with_the_slots(tmp_path, kill_at):
+    db = tmp_path / "bot.sqlite3"
+    lines = [line for line, _ in CONSOLE_WALK]
+    expected = CONSOLE_WALK[kill_at][1]
+    expected = expected if isinstance(expected, tuple) else (expected,)
+    proc = await _console(db, lines[: kill_at + 1])  # stdin stays open: the bot waits
+    try:
+        for _ in range(600):
+            state = _dialog(db)
+            if state and state[0] in expected:
+                break
+            await asyncio.sleep(0.05)
+        else:
+            raise AssertionError(f"never reached {expected}: {_dialog(db)}")
+    finally:
+        proc.kill()  # SIGKILL
+        await proc.wait()
+    state_before, slots_before, _ = _dialog(db)
+    assert slots_before.get("situation") == "The bus didn't come and I was late for my shift"
+
+    proc = await _console(db, lines[kill_at + 1 :])
+    proc.stdin.close()
+    await asyncio.wait_for(proc.wait(), 60)
+    _, _, records = _dialog(db)
+    assert records == 1, f"the walk did not finish after a kill in {state_before}"

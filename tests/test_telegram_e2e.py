@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 from botapi_stub import FakeBotAPI
-from tg_harness import RunningBot, TgUser, texts
+from tg_harness import RunningBot, TgUser, full_record, texts
 
 
 @pytest.fixture
@@ -52,19 +52,39 @@ async def test_onboarding_and_a_thought_record_by_buttons(api, bot):
 
     await ann.say("/new")
     await ann.say("I forgot my mum's birthday")
-    sent = await ann.say("I'm a terrible daughter")
+    sent = await ann.say("I'm a terrible daughter, I always let everyone down")
     assert "How did that thought make you feel" in texts(sent)
     await ann.press("Guilty")
-    sent = await ann.press("90")
-    assert "Saved" in texts(sent)
+    await ann.press("90")
+    sent = await ann.press("70")
+    assert "noticed" in texts(sent)
+    assert "always" in texts(sent)  # the person's own word, quoted back
+    sent = await ann.press("Let's look at it")
+    assert "Question 1 of" in texts(sent)
+    while "Question" in api.last_message(501)["text"]:
+        await ann.say("She told me it didn't matter much")
+    await ann.say("This time I forgot, partly because work was hectic, and I can call her")
+    if "Keep it" in [
+        b["text"]
+        for row in (api.last_message(501).get("reply_markup") or {}).get("inline_keyboard", [])
+        for b in row
+    ]:
+        await ann.press("Keep it")
+    await ann.press("30")
+    sent = await ann.press("50")
+    assert "90 → 50" in texts(sent) and "70 → 30" in texts(sent)
+    sent = await ann.press("Finish here")
+    assert "saved" in texts(sent)
 
     [record] = await bot.storage.thought_records(501)
-    assert (record.situation, record.thought, record.emotion, record.intensity_before) == (
+    assert (record.situation, record.thought, record.emotion) == (
         "I forgot my mum's birthday",
-        "I'm a terrible daughter",
+        "I'm a terrible daughter, I always let everyone down",
         "guilty",
-        90,
     )
+    assert (record.intensity_before, record.belief_before) == (90, 70)
+    assert (record.belief_after, record.intensity_after) == (30, 50)
+    assert record.findings["dimensions"] or record.findings["distortions"]
     profile = await bot.storage.load_profile(501)
     assert (profile.country, profile.timezone) == ("US", "America/Denver")
 
@@ -100,14 +120,10 @@ async def test_two_users_at_once_keep_their_own_state(api, bot):
     ann, bob = TgUser(api, bot, 601, "Ann"), TgUser(api, bot, 602, "Bob")
     await asyncio.gather(onboard(ann), onboard(bob, "Ireland"))
 
-    async def record(user: TgUser, tag: str, emotion: str, rating: str) -> None:
-        await user.say("/new")
-        await user.say(f"{tag} situation")
-        await user.say(f"{tag} thought")
-        await user.press(emotion)
-        await user.press(rating)
-
-    await asyncio.gather(record(ann, "Ann", "Sad", "30"), record(bob, "Bob", "Angry", "70"))
+    await asyncio.gather(
+        full_record(ann, "Ann situation", "Ann thought", "Sad", "30"),
+        full_record(bob, "Bob situation", "Bob thought", "Angry", "70"),
+    )
     [a] = await bot.storage.thought_records(601)
     [b] = await bot.storage.thought_records(602)
     assert (a.situation, a.emotion, a.intensity_before) == ("Ann situation", "sad", 30)
@@ -124,10 +140,8 @@ async def test_burst_of_messages_from_one_user_is_handled_in_order(api, bot):
     await api.wait_for(lambda: bot.transport.last_handled.get(604, 0) >= last["update_id"])
     assert first["update_id"] < last["update_id"]
     state = await bot.storage.load_dialog(604)
-    assert state.slots == {
-        "situation": "the situation, sent first",
-        "thought": "the thought, sent second",
-    }
+    assert state.slots["situation"] == "the situation, sent first"
+    assert state.slots["thought"] == "the thought, sent second"
 
 
 async def test_group_chats_are_ignored(api, bot):

@@ -99,3 +99,37 @@ class TgUser:
 
 def texts(messages: list[dict]) -> str:
     return "\n".join(m.get("text") or m.get("caption") or "" for m in messages)
+
+
+def last_labels(api: FakeBotAPI, user_id: int) -> list[str]:
+    last = api.last_message(user_id) or {}
+    return [b["text"] for row in (last.get("reply_markup") or {}).get("inline_keyboard", [])
+            for b in row]  # fmt: skip
+
+
+async def full_record(
+    user: TgUser,
+    situation: str,
+    thought: str,
+    emotion: str,
+    intensity: str,
+    balanced: str = "This time it went badly, partly because of things outside my control",
+) -> None:
+    """A whole thought record through Telegram, answering every question."""
+    await user.say("/new")
+    await user.say(situation)
+    if "Use it" in last_labels(user.api, user.id):
+        await user.press("I'll write it")
+    await user.say(thought)
+    await user.press(emotion)
+    await user.press(intensity)
+    await user.press("90")  # belief
+    await user.press("Let's look at it")
+    while "Question" in (user.api.last_message(user.id) or {}).get("text", ""):
+        await user.say("One answer to this question")
+    await user.say(balanced)
+    if "Keep it" in last_labels(user.api, user.id):
+        await user.press("Keep it")
+    await user.press("30")  # belief now
+    await user.press("10")  # feeling now
+    await user.press("Finish here")

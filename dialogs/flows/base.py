@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 from transitions import Machine, MachineError
 
 from dialogs.events import Event
-from dialogs.turn import Turn
+from dialogs.turn import CHOICES_SLOT, Turn
 
 DONE = "done"
 
@@ -31,6 +31,8 @@ class Flow:
     initial: ClassVar[str]
     # states in which /skip is accepted (the flow's `skip` trigger must leave them)
     optional: ClassVar[frozenset[str]] = frozenset()
+    # whether /cancel offers to keep the answers so far as a draft to come back to
+    draftable: ClassVar[bool] = False
 
     def __init__(self) -> None:
         self.machine = self.build_machine()
@@ -58,7 +60,7 @@ class Flow:
         turn.dialog.flow = self.name
         turn.dialog.state = self.initial
         turn.dialog.slots = dict(slots or {})
-        self.enter(turn, self.initial)
+        self.show(turn, self.initial)
 
     def fire(self, turn: Turn, trigger: str) -> None:
         """Move the user's state along `trigger`, then speak for the new state."""
@@ -75,7 +77,12 @@ class Flow:
             turn.dialog.flow = turn.dialog.state = None
             turn.dialog.slots = {}
         else:
-            self.enter(turn, model.state)
+            self.show(turn, model.state)
+
+    def show(self, turn: Turn, state: str) -> None:
+        """Speak for `state`; only its own buttons may then be answered by typing a label."""
+        turn.dialog.slots.pop(CHOICES_SLOT, None)
+        self.enter(turn, state)
 
     def can_fire(self, state: str, trigger: str) -> bool:
         return bool(self.machine.get_transitions(trigger=trigger, source=state))
@@ -89,6 +96,10 @@ class Flow:
         """Consume the user's answer in the current state. `choice` is the value of a pressed
         button of this step. Return the trigger to fire, or None to stay (after replying)."""
         raise NotImplementedError
+
+    def back(self, turn: Turn) -> str | None:
+        """The trigger /back fires, or None when there is no step to go back to."""
+        return "back" if self.can_fire(turn.dialog.state, "back") else None
 
     def skip(self, turn: Turn) -> str:
         """The trigger /skip fires in one of the `optional` states."""

@@ -1,0 +1,135 @@
+"""Turning an analysis into what the person sees: the words noticed, in plain language, and the
+questions and sentence starters aimed at them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from nlp_models import DIMENSIONS, Analysis
+
+# Socratic questions: catalogue keys (each with several phrasings), most specific first.
+DIMENSION_QUESTIONS = {
+    "permanent": ["q.permanent.before", "q.permanent.year"],
+    "pervasive": ["q.pervasive.area"],
+    "personal": ["q.personal.else"],
+}
+DISTORTION_QUESTIONS = {
+    "all_or_nothing": "q.trap.all_or_nothing",
+    "overgeneralization": "q.trap.overgeneralization",
+    "labeling": "q.trap.labeling",
+    "fortune_telling": "q.trap.fortune_telling",
+    "mind_reading": "q.trap.mind_reading",
+    "emotional_reasoning": "q.trap.emotional_reasoning",
+    "should_statements": "q.trap.should_statements",
+    "personalization": "q.trap.personalization",
+    "discounting_positive": "q.trap.discounting_positive",
+    "catastrophizing": "q.trap.catastrophizing",
+    "mental_filter": "q.trap.mental_filter",
+    "blaming": "q.trap.blaming",
+    "comparing": "q.trap.comparing",
+}
+GENERAL_QUESTIONS = ["q.evidence_for", "q.evidence_against", "q.control", "q.friend"]
+MAX_QUESTIONS = 5
+STARTERS = {
+    "permanent": "starter.temporary",
+    "pervasive": "starter.specific",
+    "personal": "starter.external",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str  # "dimension" or "distortion"
+    label: str
+    words: tuple[str, ...]
+
+
+def findings_of(analysis: Analysis) -> list[Finding]:
+    found = []
+    for name in DIMENSIONS:
+        dim = analysis.dimensions[name]
+        if dim.detected:
+            found.append(Finding("dimension", name, quotes(analysis.text, dim.evidence)))
+    for name, evidence in analysis.distortions.items():
+        found.append(Finding("distortion", name, quotes(analysis.text, evidence)))
+    return found
+
+
+def quotes(text: str, evidence, limit: int = 3) -> tuple[str, ...]:
+    """The person's own words behind a finding: overlapping evidence merged into one quote."""
+    spans: list[list[int]] = []
+    for e in sorted(evidence, key=lambda e: (e.start, e.end)):
+        if spans and e.start <= spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], e.end)
+        else:
+            spans.append([e.start, e.end])
+    words: dict[str, None] = {}
+    for start, end in spans:
+        quote = text[start:end].strip(" .,!?;:\"'")
+        if quote and quote.casefold() not in {w.casefold() for w in words}:
+            words[quote] = None
+    return tuple(words)[:limit]
+
+
+def as_record(analysis: Analysis) -> dict:
+    """What is kept in the thought record: labels with the evidence (offsets and words)."""
+    return {
+        "dimensions": {
+            name: {
+                "score": round(dim.score, 3),
+                "evidence": [[e.start, e.end, e.text] for e in dim.evidence],
+            }
+            for name, dim in analysis.dimensions.items()
+            if dim.detected
+        },
+        "distortions": {
+            name: [[e.start, e.end, e.text] for e in evidence]
+            for name, evidence in analysis.distortions.items()
+        },
+    }
+
+
+def question_plan(findings: list[Finding]) -> list[str]:
+    """The questions to ask, aimed at what was found, one per finding first, then the general
+    ones (control, evidence, a friend's view), at most MAX_QUESTIONS."""
+    plan: list[str] = []
+    for finding in findings:
+        if finding.kind == "dimension":
+            plan.append(DIMENSION_QUESTIONS[finding.label][0])
+    for finding in findings:
+        if finding.kind == "distortion" and len(plan) < MAX_QUESTIONS - 2:
+            key = DISTORTION_QUESTIONS[finding.label]
+            if key not in plan:
+                plan.append(key)
+    if any(f.label == "permanent" for f in findings) and len(plan) < MAX_QUESTIONS - 2:
+        plan.append(DIMENSION_QUESTIONS["permanent"][1])
+    for key in ("q.control", "q.friend") if plan else GENERAL_QUESTIONS:
+        if len(plan) < MAX_QUESTIONS:
+            plan.append(key)
+    return plan
+
+
+def starters(findings: list[Finding]) -> list[str]:
+    keys = [STARTERS[f.label] for f in findings if f.kind == "dimension"]
+    keys += ["starter.even_though", "starter.understandable"]
+    return list(dict.fromkeys(keys))[:3]
+
+
+_SENTENCE = re.compile(r"[^.!?;\n]+[.!?;]*")
+
+
+def thought_in(situation: str, analysis: Analysis) -> str | None:
+    """The sentence of the situation that reads most like an automatic thought (it holds the
+    most evidence of findings; the later one on a tie, since thoughts tend to follow what
+    happened), if there is one and it is not the whole situation."""
+    spans = [e for dim in analysis.dimensions.values() if dim.detected for e in dim.evidence]
+    spans += [e for evidence in analysis.distortions.values() for e in evidence]
+    best, best_count = None, 0
+    for match in _SENTENCE.finditer(situation):
+        count = sum(1 for e in spans if match.start() <= e.start < match.end())
+        if count and count >= best_count:
+            best, best_count = match.group().strip(), count
+    if best and best != situation.strip():
+        return best
+    return None
