@@ -6,10 +6,13 @@ distortion weights (`labels`) and which context `checks` must pass first:
   not_negated  no negation just before it in its clause ("it's not always like this")
   negative     its clause reads as negative after negation is counted: "nobody likes me" and
                "I always forget" pass, "I always enjoy coffee" and "nothing is impossible" do not
+  not_positive its clause does not read as positive (neutral passes): for constructions that
+               carry the projection themselves ("it will happen again", "all my plants will die")
   (always)     not inside someone else's reported words ("my friend says she always fails"),
                unless the cue has the check `any_speaker`
   internal     dropped when the sentence names an outside cause ("the train was late so I ...")
   strong       keeps its `permanent` weight even next to a time limit ("today", "this week")
+  after_positive  a positive word comes before it ("they loved it, but anyone could ...")
   contrast     a contrast word with a positive side before and a negative side after
                ("I got an A, but it was luck")
 
@@ -30,6 +33,13 @@ from nlp_models.resources import Cue
 NEGATION_WINDOW = 3
 LABEL_THRESHOLD = 0.5
 MAX_LABELS = 3
+# A thinking trap found implies an explanation style (Seligman): "everyone always ..." is a
+# standing, global state of affairs; all-or-nothing verdicts and labels are global.
+IMPLIED_DIMS = {
+    "overgeneralization": (("permanent", 0.5), ("pervasive", 0.5)),
+    "all_or_nothing": (("pervasive", 0.5),),
+    "labeling": (("pervasive", 0.5),),
+}
 
 
 @dataclass
@@ -170,6 +180,7 @@ def interpret(doc: Doc, matches: list[tuple[Cue, int, int]], lex: dict) -> Findi
     dim_spans: dict[str, list[tuple[int, int]]] = {d: [] for d in DIMENSIONS}
     label_weights: dict[str, list[float]] = {}
     label_spans: dict[str, list[tuple[int, int]]] = {}
+    limited_labels: set[str] = set()
 
     for cue, start, end in cues:
         checks = cue.checks
@@ -183,7 +194,11 @@ def interpret(doc: Doc, matches: list[tuple[Cue, int, int]], lex: dict) -> Findi
                 continue
         if "negative" in checks and clause_polarity(start) >= 0:
             continue
+        if "not_positive" in checks and clause_polarity(start) > 0:
+            continue
         if "internal" in checks and s in external:
+            continue
+        if "after_positive" in checks and not any(pos[:start]):
             continue
         if "contrast" in checks and not _contrast_holds(start, end, sent, n, span_polarity):
             continue
@@ -196,15 +211,24 @@ def interpret(doc: Doc, matches: list[tuple[Cue, int, int]], lex: dict) -> Findi
         for label, w in cue.labels.items():
             label_weights.setdefault(label, []).append(w)
             label_spans.setdefault(label, []).append(span)
+            if s in time_limited and "strong" not in checks:
+                limited_labels.add(label)
 
-    dims = {}
-    for d in DIMENSIONS:
-        dims[d] = (_combine(dim_weights[d]), sorted(set(dim_spans[d])))
     scores = {label: _combine(ws) for label, ws in label_weights.items()}
     kept = sorted(
         (lab for lab, sc in scores.items() if sc >= LABEL_THRESHOLD), key=lambda x: -scores[x]
     )
     kept = kept[:MAX_LABELS]
+    for label in kept:
+        for dim, w in IMPLIED_DIMS.get(label, ()):
+            if dim == "permanent" and label in limited_labels:
+                continue
+            dim_weights[dim].append(w)
+            dim_spans[dim].extend(label_spans[label])
+
+    dims = {}
+    for d in DIMENSIONS:
+        dims[d] = (_combine(dim_weights[d]), sorted(set(dim_spans[d])))
     return Findings(
         dims=dims,
         labels={lab: sorted(set(label_spans[lab])) for lab in kept},
@@ -225,4 +249,7 @@ def _contrast_holds(start: int, end: int, sent: list[int], n: int, span_polarity
     hi = end
     while hi < n and sent[hi] == s:
         hi += 1
-    return span_polarity(lo, start) > 0 and span_polarity(end, hi) < 0
+    # A neutral side reads in the light of the rest of the message on that side.
+    before = span_polarity(lo, start) or span_polarity(0, start)
+    after = span_polarity(end, hi) or span_polarity(end, n)
+    return before > 0 and after < 0
