@@ -21,6 +21,44 @@ BURDEN_TARGET = 0.85
 SAMPLE_SIZE = 25
 
 
+def read_list(path: Path) -> list[tuple[str, str]]:
+    """(expected level, text) per line of a test list; '#' lines are comments. A line
+    "crisis | text" gives its level; a line without one gives "" (an idiom list: none)."""
+    items = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        level, sep, text = line.partition(" | ")
+        if sep and level in ("crisis", "concern", "none"):
+            items.append((level, text.strip()))
+        else:
+            items.append(("", line))
+    return items
+
+
+def evaluate_lists(
+    statements: Path, idioms: Path, assess: Callable[[str], RiskResult] = assess_text
+) -> dict[str, float | list[str]]:
+    """Recall by expected level on a statements list and false alarms on an idioms list:
+    ``recall`` (flagged at all), ``recall_<level>``, ``exact_<level>`` (at the expected level),
+    ``false_alarms`` (rate), and the texts ``missed`` and ``alarms``."""
+    items = read_list(statements)
+    levels = {text: assess(text).level for _, text in items}
+    out: dict[str, float | list[str]] = {}
+    for want in ("crisis", "concern"):
+        texts = [t for lvl, t in items if lvl == want]
+        if texts:
+            out[f"recall_{want}"] = sum(levels[t] != "none" for t in texts) / len(texts)
+            out[f"exact_{want}"] = sum(levels[t] == want for t in texts) / len(texts)
+    out["missed"] = [t for _, t in items if levels[t] == "none"]
+    out["recall"] = 1 - len(out["missed"]) / max(len(items), 1)
+    negatives = [t for _, t in read_list(idioms)]
+    out["alarms"] = [t for t in negatives if assess(t).level != "none"]
+    out["false_alarms"] = len(out["alarms"]) / max(len(negatives), 1)
+    return out
+
+
 def _rows(path: Path) -> list[dict[str, str]]:
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
     with path.open(encoding="utf-8", errors="replace", newline="") as fh:

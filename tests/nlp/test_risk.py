@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import spacy
 
-from nlp_models.risk import RiskResult, assess_risk, assess_text
-from nlp_models.risk_eval import evaluate_crisis
+from nlp_models.risk import PATTERN_DIR, RiskResult, assess_risk, assess_text, check_patterns
+from nlp_models.risk_eval import evaluate_crisis, evaluate_lists
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -35,6 +35,137 @@ def test_held_out_idioms_false_alarms():
     assert len(sentences) >= 60
     alarms = [s for s in sentences if assess_text(s).level != "none"]
     assert len(alarms) / len(sentences) <= 0.05, alarms
+
+
+# Fresh lists: written before the rules were revised and never used to tune them, so they measure
+# wording nobody tuned for. Measured after the revision (recall by any flag): all 0.937, crisis
+# 0.918 (at the crisis level 0.788), concern 0.966, false alarms 0.038 (before: 0.497 / 0.482 /
+# 0.517, false alarms 0.058). A later fix found on the dev list ("how high|tall|far down" was a
+# phrase alternation without brackets) raised all to 0.944 and crisis to 0.929. The floors sit a
+# little below, so that a change that loses ground on unseen wording fails here.
+
+
+def test_fresh_lists_floor():
+    result = evaluate_lists(DATA / "risk_fresh_statements.txt", DATA / "risk_fresh_idioms.txt")
+    assert result["recall"] >= 0.91, result["missed"]
+    assert result["recall_crisis"] >= 0.89, result["missed"]
+    assert result["recall_concern"] >= 0.93, result["missed"]
+    assert result["exact_crisis"] >= 0.75
+    assert result["false_alarms"] <= 0.06, result["alarms"]
+
+
+def test_dev_lists():
+    # the lists the rules were tuned on: they must stay caught
+    result = evaluate_lists(DATA / "risk_dev_statements.txt", DATA / "risk_dev_idioms.txt")
+    assert result["recall"] >= 0.96, result["missed"]
+    assert result["false_alarms"] <= 0.05, result["alarms"]
+
+
+def test_list_sizes():
+    for name in ("risk_fresh", "risk_dev"):
+        statements = _lines(f"{name}_statements.txt")
+        assert len(statements) >= 80
+        assert all(s.split(" | ")[0] in ("crisis", "concern") for s in statements)
+        assert len(_lines(f"{name}_idioms.txt")) >= 80
+
+
+# -- pattern syntax --------------------------------------------------------------------------
+
+
+def test_pattern_files_are_sound():
+    # syntax of every pattern and class word, field names, ids, and each rule's own examples
+    assert check_patterns() == []
+
+
+def _patterns_with(tmp_path: Path, rule: dict) -> Path:
+    import json
+    import shutil
+
+    for name in ("risk_lexicon.json", "risk_context.json", "risk_exclusions.jsonl"):
+        shutil.copy(PATTERN_DIR / name, tmp_path / name)
+    rules = (PATTERN_DIR / "risk_rules.jsonl").read_text(encoding="utf-8")
+    (tmp_path / "risk_rules.jsonl").write_text(rules + json.dumps(rule) + "\n", encoding="utf-8")
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    "pattern, complaint",
+    [
+        ("want||die", "empty alternative"),
+        ("want| die", "stray"),
+        ("i don't care", "split by the tokenizer"),
+        ("self-harm again", "split by the tokenizer"),
+        ("$NOSUCHCLASS die", "unknown word class"),
+        ("Want to die", "upper case"),
+        ("enough pills to die|to kill", "brackets"),
+        ("[to die|to kill", "brackets"),
+        ("_? die?", "no required token"),
+        ("want _{x} die", "bad"),
+    ],
+)
+def test_pattern_checker_catches_mistakes(tmp_path, pattern, complaint):
+    rule = {"id": "test.broken", "level": "crisis", "patterns": [pattern]}
+    problems = check_patterns(_patterns_with(tmp_path, rule))
+    assert problems and complaint in " ".join(problems), problems
+
+
+@pytest.mark.parametrize(
+    "rule, complaint",
+    [
+        ({"id": "crisis.intent.kill_self", "level": "crisis", "patterns": ["x"]}, "duplicate"),
+        ({"id": "t.lvl", "level": "high", "patterns": ["x"]}, "level"),
+        ({"id": "t.field", "level": "crisis", "pattern": ["x"]}, "unknown field"),
+        ({"id": "t.ex", "level": "crisis", "patterns": ["zzz"], "examples": ["hi"]}, "example"),
+    ],
+)
+def test_pattern_checker_catches_bad_rows(tmp_path, rule, complaint):
+    problems = check_patterns(_patterns_with(tmp_path, rule))
+    assert problems and complaint in " ".join(problems), problems
+
+
+def test_phrase_brackets_and_end_of_sentence():
+    # "[a b|c]" alternates phrases; "$EOS" is the end of a sentence or of the message
+    assert assess_text("I just want it all over.").level != "none"
+    assert assess_text("I just want it all over with so I can sleep").level == "none"
+
+
+# -- chat text -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i want to die😭",
+        "wanna die🙃🙃",
+        "i wanna dieeee",
+        "i want to😭die",
+        "kms fr💀",
+        "i wnat to die",
+    ],
+)
+def test_emoji_stretching_and_typos(text):
+    assert assess_text(text).level == "crisis"
+
+
+def test_plan_or_means_turns_passive_ideation_into_crisis():
+    assert assess_text("I wish I was dead").level == "concern"
+    assert assess_text("I wish I was dead. I have the pills ready").level == "crisis"
+    assert assess_text("honestly i just want to disappear forever, tonight").level == "crisis"
+
+
+def test_post_phrase_negation_and_jokes():
+    # "not actively suicidal" is passive ideation, and what follows "but" still counts
+    assert assess_text("I'm not actively suicidal").level == "concern"
+    assert assess_text("I'm not actively suicidal, but I bought a rope just in case").level == (
+        "crisis"
+    )
+    assert assess_text("i want to die lol jk").level == "concern"
+    assert assess_text("not joking, i want to die").level == "crisis"
+
+
+def test_method_questions_in_second_person_are_flagged():
+    assert assess_text("what happens if you take 50 paracetamol").level != "none"
+    assert assess_text("how many ibuprofen can i take for a toothache").level == "none"
 
 
 # -- must catch ------------------------------------------------------------------------------
