@@ -7,6 +7,7 @@ import contextlib
 import logging
 import signal
 import sys
+from datetime import timedelta
 
 from bot.config import Settings
 from bot.scheduler import ReminderLoop
@@ -22,6 +23,8 @@ def build_engine(storage: Storage, settings: Settings) -> Engine:
         EngineSettings(
             default_timezone=settings.default_timezone,
             escalation_chat_id=settings.escalation_chat_id,
+            max_late=timedelta(minutes=settings.reminder_max_late_minutes),
+            crisis_pause=timedelta(hours=settings.crisis_pause_hours),
         ),
     )
 

@@ -28,6 +28,8 @@ class Settings:
     admin_ids: frozenset[int]
     default_timezone: str
     log_level: str
+    reminder_max_late_minutes: int = 120
+    crisis_pause_hours: int = 24
 
     @property
     def telegram_base_file_url(self) -> str:
@@ -104,7 +106,17 @@ def load_settings(
     if level not in _LEVELS:
         raise ConfigError(f"LOG_LEVEL must be one of {', '.join(_LEVELS)}, got {level!r}")
 
+    def minutes(name: str, default: int, low: int, high: int) -> int:
+        raw = get(name)
+        if raw is None:
+            return default
+        if not raw.isdigit() or not low <= int(raw) <= high:
+            raise ConfigError(f"{name} must be a whole number from {low} to {high}, got {raw!r}")
+        return int(raw)
+
     return Settings(
+        reminder_max_late_minutes=minutes("REMINDER_MAX_LATE_MINUTES", 120, 0, 7 * 24 * 60),
+        crisis_pause_hours=minutes("CRISIS_PAUSE_HOURS", 24, 0, 24 * 14),
         telegram_token=token,
         telegram_base_url=base_url.rstrip("/"),
         db_path=Path(get("BOT_DB_PATH") or DEFAULT_DB_PATH),

@@ -2,8 +2,9 @@
 wakes at the next due time (or when a turn adds a reminder), claims the due rows, asks the engine
 what to say, sends it through the transport and marks the row. No per-reminder jobs in memory.
 
-A row is claimed before it is sent, so a crash can never send it twice; a row found claimed at
-start-up may or may not have reached the person and is not sent again (at most once).
+A row is claimed right before it is sent, so a crash can never send it twice; a row found
+claimed at start-up may or may not have reached the person and is not sent again (at most
+once). Only the few rows in flight at the moment of a crash can be in that state.
 """
 
 from __future__ import annotations
@@ -47,12 +48,14 @@ class ReminderLoop:
         send: Sender,
         clock: Callable[[], datetime] | None = None,
         batch: int = 100,
+        concurrency: int = 8,
     ) -> None:
         self.storage = storage
         self.engine = engine
         self.send = send
         self.clock = clock or (lambda: datetime.now(UTC))
         self.batch = batch
+        self.concurrency = concurrency
         self._wake = asyncio.Event()
         self._stopped = False
         storage.reminder_listeners.append(self.wake)
@@ -90,16 +93,24 @@ class ReminderLoop:
                     pass
 
     async def run_due(self) -> int:
-        """Deliver everything due now. Returns how many reminders were handled."""
+        """Deliver everything due now, a few at a time (the rate limiter sets the pace).
+        Returns how many reminders were handled."""
         handled = 0
+        gate = asyncio.Semaphore(self.concurrency)
         while True:
-            now = self.clock()
-            claimed = await self.storage.claim_due(now, self.batch)
-            if not claimed:
+            ids = await self.storage.due_ids(self.clock(), self.batch)
+            if not ids:
                 return handled
-            for reminder in claimed:
-                await self._deliver(reminder)
-                handled += 1
+            results = await asyncio.gather(*(self._claim_and_deliver(i, gate) for i in ids))
+            handled += sum(results)
+
+    async def _claim_and_deliver(self, reminder_id: int, gate: asyncio.Semaphore) -> int:
+        async with gate:
+            reminder = await self.storage.claim(reminder_id, self.clock())
+            if reminder is None:
+                return 0
+            await self._deliver(reminder)
+            return 1
 
     async def _deliver(self, reminder: Reminder) -> None:
         result = await self.engine.nudge(reminder)

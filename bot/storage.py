@@ -21,6 +21,7 @@ from dialogs.models import (
     DialogState,
     Reminder,
     SafetyPlan,
+    Task,
     ThoughtRecord,
     TurnWrites,
     UserProfile,
@@ -101,6 +102,33 @@ MIGRATIONS: Sequence[str] = (
     );
     CREATE INDEX reminders_due ON reminders(state, due_at);
     CREATE INDEX reminders_user ON reminders(user_id, state);
+    """,
+    """
+    ALTER TABLE users ADD COLUMN quiet_start INTEGER NOT NULL DEFAULT 22;
+    ALTER TABLE users ADD COLUMN quiet_end INTEGER NOT NULL DEFAULT 8;
+    CREATE TABLE tasks (
+        id                    INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_id               INTEGER NOT NULL REFERENCES users(user_id) ON DELETE CASCADE,
+        title                 TEXT NOT NULL,
+        first_step            TEXT NOT NULL DEFAULT '',
+        kind                  TEXT NOT NULL,
+        activity_id           TEXT,
+        due_at                TEXT NOT NULL,
+        repeat                TEXT NOT NULL DEFAULT 'none',
+        local_time            TEXT,
+        expected_enjoyment    INTEGER,
+        expected_achievement  INTEGER,
+        actual_enjoyment      INTEGER,
+        actual_achievement    INTEGER,
+        note                  TEXT,
+        status                TEXT NOT NULL DEFAULT 'planned',
+        thought_record_id     INTEGER REFERENCES thought_records(id) ON DELETE SET NULL,
+        created_at            TEXT NOT NULL,
+        done_at               TEXT
+    );
+    CREATE INDEX tasks_user ON tasks(user_id, status, due_at);
+    ALTER TABLE reminders ADD COLUMN task_id INTEGER REFERENCES tasks(id) ON DELETE CASCADE;
+    CREATE INDEX reminders_task ON reminders(task_id, state);
     """,
 )
 
@@ -214,6 +242,8 @@ class Storage:
             nudges_paused_until=_dt(row["nudges_paused_until"]),
             last_alert_at=_dt(row["last_alert_at"]),
             active=bool(row["active"]),
+            quiet_start=row["quiet_start"],
+            quiet_end=row["quiet_end"],
         )
 
     async def load_dialog(self, user_id: int) -> DialogState:
@@ -233,23 +263,26 @@ class Storage:
             last_seq=row["last_seq"],
         )
 
-    async def commit_turn(self, user_id: int, dialog: DialogState, writes: TurnWrites) -> None:
-        now = _iso(dialog.updated_at or datetime.now(UTC))
+    async def commit_turn(
+        self, user_id: int, dialog: DialogState, writes: TurnWrites, at: datetime | None = None
+    ) -> None:
+        now = _iso(at or dialog.updated_at or datetime.now(UTC))
         async with self.transaction() as db:
             profile = writes.profile
             if profile is not None:
                 await db.execute(
                     """INSERT INTO users (user_id, first_name, language, country, timezone,
                            consented_at, share_alerts, created_at, updated_at, share_text,
-                           nudges_paused_until, last_alert_at, active)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                           nudges_paused_until, last_alert_at, active, quiet_start, quiet_end)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                        ON CONFLICT(user_id) DO UPDATE SET first_name=excluded.first_name,
                            language=excluded.language, country=excluded.country,
                            timezone=excluded.timezone, consented_at=excluded.consented_at,
                            share_alerts=excluded.share_alerts, updated_at=excluded.updated_at,
                            share_text=excluded.share_text,
                            nudges_paused_until=excluded.nudges_paused_until,
-                           last_alert_at=excluded.last_alert_at, active=excluded.active""",
+                           last_alert_at=excluded.last_alert_at, active=excluded.active,
+                           quiet_start=excluded.quiet_start, quiet_end=excluded.quiet_end""",
                     (
                         user_id,
                         profile.first_name,
@@ -264,6 +297,8 @@ class Storage:
                         _iso(profile.nudges_paused_until),
                         _iso(profile.last_alert_at),
                         int(profile.active),
+                        profile.quiet_start,
+                        profile.quiet_end,
                     ),
                 )
             else:
@@ -325,16 +360,27 @@ class Storage:
                     "AND state='pending'",
                     (user_id, kind),
                 )
+            for task in writes.tasks:
+                await self._save_task(db, task, now)
+            for task_id in writes.cancel_task_reminders:
+                await db.execute(
+                    "UPDATE reminders SET state='cancelled' WHERE user_id=? AND task_id=? "
+                    "AND state='pending'",
+                    (user_id, task_id),
+                )
             for reminder in writes.reminders:
+                if reminder.task is not None:
+                    reminder.task_id = reminder.task.id
                 cur = await db.execute(
-                    "INSERT INTO reminders (user_id, kind, due_at, state, payload, created_at) "
-                    "VALUES (?, ?, ?, 'pending', ?, ?)",
+                    "INSERT INTO reminders (user_id, kind, due_at, state, payload, created_at,"
+                    " task_id) VALUES (?, ?, ?, 'pending', ?, ?, ?)",
                     (
                         user_id,
                         reminder.kind,
                         _iso(reminder.due_at),
                         json.dumps(reminder.payload),
                         now,
+                        reminder.task_id,
                     ),
                 )
                 reminder.id = cur.lastrowid
@@ -347,6 +393,68 @@ class Storage:
         if writes.reminders:
             for listener in self.reminder_listeners:
                 listener()
+
+    _TASK_COLUMNS = (
+        "user_id", "title", "first_step", "kind", "activity_id", "due_at", "repeat", "local_time",
+        "expected_enjoyment", "expected_achievement", "actual_enjoyment", "actual_achievement",
+        "note", "status", "thought_record_id", "created_at", "done_at",
+    )  # fmt: skip
+
+    async def _save_task(self, db: aiosqlite.Connection, task: Task, now: str) -> None:
+        values = {name: getattr(task, name) for name in self._TASK_COLUMNS}
+        for name in ("due_at", "created_at", "done_at"):
+            values[name] = _iso(values[name])
+        values["created_at"] = values["created_at"] or now
+        if task.thought_record_at is not None and task.thought_record_id is None:
+            async with db.execute(
+                "SELECT id FROM thought_records WHERE user_id=? AND created_at=?",
+                (task.user_id, _iso(task.thought_record_at)),
+            ) as cur:
+                row = await cur.fetchone()
+            task.thought_record_id = values["thought_record_id"] = row[0] if row else None
+        if task.id is None:
+            names = ", ".join(values)
+            marks = ", ".join("?" * len(values))
+            cur = await db.execute(
+                f"INSERT INTO tasks ({names}) VALUES ({marks})", tuple(values.values())
+            )
+            task.id = cur.lastrowid
+        else:
+            sets = ", ".join(f"{name}=?" for name in values if name != "user_id")
+            params = [v for k, v in values.items() if k != "user_id"]
+            await db.execute(
+                f"UPDATE tasks SET {sets} WHERE id=? AND user_id=?",
+                (*params, task.id, task.user_id),
+            )
+
+    @staticmethod
+    def _task(row: aiosqlite.Row) -> Task:
+        task = Task(**{name: row[name] for name in Storage._TASK_COLUMNS}, id=row["id"])
+        task.due_at = _dt(row["due_at"])
+        task.created_at = _dt(row["created_at"])
+        task.done_at = _dt(row["done_at"])
+        return task
+
+    async def task(self, user_id: int, task_id: int) -> Task | None:
+        async with self._read().execute(
+            "SELECT * FROM tasks WHERE user_id = ? AND id = ?", (user_id, task_id)
+        ) as cur:
+            row = await cur.fetchone()
+        return self._task(row) if row else None
+
+    async def upcoming_tasks(self, user_id: int, limit: int = 10) -> list[Task]:
+        async with self._read().execute(
+            "SELECT * FROM tasks WHERE user_id = ? AND status IN ('planned', 'nudged') "
+            "ORDER BY due_at LIMIT ?",
+            (user_id, limit),
+        ) as cur:
+            return [self._task(r) for r in await cur.fetchall()]
+
+    async def tasks(self, user_id: int) -> list[Task]:
+        async with self._read().execute(
+            "SELECT * FROM tasks WHERE user_id = ? ORDER BY due_at", (user_id,)
+        ) as cur:
+            return [self._task(r) for r in await cur.fetchall()]
 
     async def load_safety_plan(self, user_id: int) -> SafetyPlan | None:
         async with self._read().execute(
@@ -368,6 +476,7 @@ class Storage:
             payload=json.loads(row["payload"]),
             state=row["state"],
             attempts=row["attempts"],
+            task_id=row["task_id"],
         )
 
     async def reminders(
@@ -387,27 +496,29 @@ class Storage:
             row = await cur.fetchone()
         return _dt(row[0]) if row and row[0] else None
 
-    async def claim_due(self, now: datetime, limit: int = 100) -> list[Reminder]:
-        """Mark due reminders as claimed before anything is sent: a crash after this point can
-        never make the same reminder go out twice."""
+    async def due_ids(self, now: datetime, limit: int = 100) -> list[int]:
+        async with self._read().execute(
+            "SELECT id FROM reminders WHERE state = 'pending' AND due_at <= ? "
+            "ORDER BY due_at LIMIT ?",
+            (_iso(now), limit),
+        ) as cur:
+            return [row[0] for row in await cur.fetchall()]
+
+    async def claim(self, reminder_id: int, now: datetime) -> Reminder | None:
+        """Mark one due reminder as being sent, right before it is sent: a crash after this
+        point can never make it go out twice, and only the reminders in flight at the moment
+        of a crash are in doubt. None if another worker claimed it first."""
         async with self.transaction() as db:
-            async with db.execute(
-                "SELECT * FROM reminders WHERE state = 'pending' AND due_at <= ? "
-                "ORDER BY due_at LIMIT ?",
-                (_iso(now), limit),
-            ) as cur:
-                rows = await cur.fetchall()
-            if rows:
-                await db.executemany(
-                    "UPDATE reminders SET state='claimed', claimed_at=?, attempts=attempts+1 "
-                    "WHERE id=?",
-                    [(_iso(now), r["id"]) for r in rows],
-                )
-        claimed = [self._reminder(r) for r in rows]
-        for reminder in claimed:
-            reminder.state = "claimed"
-            reminder.attempts += 1
-        return claimed
+            cur = await db.execute(
+                "UPDATE reminders SET state='sending', claimed_at=?, attempts=attempts+1 "
+                "WHERE id=? AND state='pending'",
+                (_iso(now), reminder_id),
+            )
+            if cur.rowcount != 1:
+                return None
+            async with db.execute("SELECT * FROM reminders WHERE id=?", (reminder_id,)) as cur:
+                row = await cur.fetchone()
+        return self._reminder(row)
 
     async def finish_reminder(
         self, reminder_id: int, state: str, now: datetime, message_id: int | None = None
@@ -428,12 +539,12 @@ class Storage:
             )
 
     async def reconcile_claimed(self) -> list[Reminder]:
-        """After a crash: a claimed reminder may or may not have reached Telegram. Sending it
-        again could duplicate it, so it is marked `unknown` (never resent) and returned."""
+        """After a crash: a reminder that was being sent may or may not have reached Telegram.
+        Sending it again could duplicate it, so it is marked `unknown` (never resent)."""
         async with self.transaction() as db:
-            async with db.execute("SELECT * FROM reminders WHERE state='claimed'") as cur:
+            async with db.execute("SELECT * FROM reminders WHERE state='sending'") as cur:
                 rows = await cur.fetchall()
-            await db.execute("UPDATE reminders SET state='unknown' WHERE state='claimed'")
+            await db.execute("UPDATE reminders SET state='unknown' WHERE state='sending'")
         return [self._reminder(r) for r in rows]
 
     async def set_active(self, user_id: int, active: bool) -> None:

@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import nlp_models
-from dialogs import crisis, journal
+from dialogs import crisis, journal, nudges
 from dialogs.events import Button, Command, Event, Reply, Text, Unsupported, User
+from dialogs.flows.activation import ActivationFlow
 from dialogs.flows.base import Flow
+from dialogs.flows.outcome import OutcomeFlow
 from dialogs.flows.profile import Onboarding, Settings
 from dialogs.flows.safety import SafetyCheck, SafetyPlanFlow, show_plan
 from dialogs.flows.thought_record import ThoughtRecordFlow
@@ -25,6 +27,7 @@ log = logging.getLogger(__name__)
 # A flow left alone longer than this is not silently continued: the person is asked.
 IDLE_AFTER = timedelta(hours=24)
 JOURNAL_SIZE = 8
+TASKS_SIZE = 10
 
 
 def _iso(value: datetime) -> str:
@@ -36,13 +39,22 @@ MAX_TEXT_CHARS = 4096
 
 FLOWS: dict[str, Flow] = {
     f.name: f
-    for f in (Onboarding(), Settings(), ThoughtRecordFlow(), SafetyPlanFlow(), SafetyCheck())
+    for f in (
+        Onboarding(),
+        Settings(),
+        ThoughtRecordFlow(),
+        ActivationFlow(),
+        OutcomeFlow(),
+        SafetyPlanFlow(),
+        SafetyCheck(),
+    )
 }
 # Commands that start a flow, and the flow they start.
 FLOW_COMMANDS = {
     "start": "onboarding",
     "settings": "settings",
     "new": "thought_record",
+    "plan": "activation",
     "safetyplan": "safety_plan",
 }
 # The menu a transport shows (Telegram's setMyCommands): command -> catalogue key of its summary.
@@ -50,6 +62,8 @@ COMMAND_MENU = {
     "new": "cmd.new",
     "help": "cmd.help",
     "settings": "cmd.settings",
+    "plan": "cmd.plan",
+    "tasks": "cmd.tasks",
     "journal": "cmd.journal",
     "safetyplan": "cmd.safetyplan",
     "cancel": "cmd.cancel",
@@ -76,6 +90,10 @@ class EngineSettings:
     followup_after: timedelta = timedelta(hours=24)
     # at most one alert per person in this interval
     alert_interval: timedelta = timedelta(hours=1)
+    # a task nudge later than this (the bot was down) is not sent: the task is marked missed
+    max_late: timedelta = timedelta(hours=2)
+    # one gentle follow-up when a nudge gets no answer
+    task_followup_after: timedelta = timedelta(hours=3)
 
     @property
     def escalation_enabled(self) -> bool:
@@ -170,6 +188,13 @@ class Engine:
 
     async def _prefetch(self, turn: Turn, event: Event) -> None:
         """Reads a turn needs beyond the person's state (turn logic itself stays synchronous)."""
+        if isinstance(event, Command) and event.name == "tasks":
+            turn.tasks = await self.store.upcoming_tasks(turn.user.id, TASKS_SIZE)
+        if isinstance(event, Button) and event.data.startswith(GLOBAL_PREFIX + "task:"):
+            task_id = event.data.split(":")[2]
+            if task_id.isdigit():
+                task = await self.store.task(turn.user.id, int(task_id))
+                turn.tasks = [task] if task else []
         wants_journal = isinstance(event, Command) and event.name == "journal"
         opens_record = isinstance(event, Button) and event.data.startswith(GLOBAL_PREFIX + "rec:")
         if wants_journal or opens_record:
@@ -200,16 +225,34 @@ class Engine:
         profile = await self.store.load_profile(reminder.user_id)
         if profile is None or not profile.active:
             return NudgeResult([])
+        task = None
+        if reminder.task_id is not None:
+            task = await self.store.task(reminder.user_id, reminder.task_id)
+            if task is None or task.status not in ("planned", "nudged"):
+                return NudgeResult([])  # done, skipped or cancelled meanwhile
+        is_task = reminder.kind in ("task", "task_followup")
+        paused = profile.nudges_paused_until
+        if is_task and paused is not None and paused > now:
+            return NudgeResult([], defer_until=paused)  # no nudges after a crisis
+        quiet_end = nudges.quiet_until(profile, now, self.settings.default_timezone)
+        if quiet_end is not None:
+            return NudgeResult([], defer_until=quiet_end)
         dialog = await self.store.load_dialog(reminder.user_id)
         user = User(reminder.user_id, profile.first_name, profile.language)
         turn = await self._new_turn(user, profile, dialog, now)
         if reminder.kind == "followup":
             crisis.followup_checkin(turn)
+        elif reminder.kind == "task" and task is not None:
+            if now - reminder.due_at > self.settings.max_late:
+                nudges.missed(turn, task)
+            else:
+                nudges.nudge(turn, task, self.settings.task_followup_after)
+            nudges.plan_next_occurrence(turn, task)
+        elif reminder.kind == "task_followup" and task is not None and task.status == "nudged":
+            nudges.follow_up(turn, task)
         else:
-            log.warning("unknown reminder kind %s", reminder.kind)
             return NudgeResult([])
-        turn.dialog.updated_at = now
-        await self.store.commit_turn(user.id, turn.dialog, turn.writes)
+        await self.store.commit_turn(user.id, turn.dialog, turn.writes, at=now)
         return NudgeResult(turn.replies)
 
     # -- dispatch ------------------------------------------------------------------------------
@@ -261,12 +304,19 @@ class Engine:
 
     def _step(self, turn: Turn, flow: Flow, event: Event, choice: str | None) -> None:
         trigger = flow.handle(turn, event, choice)
+        self._fire(turn, flow, trigger)
+
+    def _fire(self, turn: Turn, flow: Flow, trigger: str | None) -> None:
+        """Move the flow on, then do what its end asks for: the crisis response, a hand-over
+        to the next flow, or an offer to resume what an interruption set aside."""
         if trigger:
             flow.fire(turn, trigger)
         if turn.crisis_confirmed:
             self._on_crisis(turn, None)
         elif turn.next_flow in FLOWS and not turn.dialog.active:
-            FLOWS[turn.next_flow].start(turn)
+            FLOWS[turn.next_flow].start(turn, turn.next_slots)
+        elif flow.name == "outcome" and not turn.dialog.active:
+            crisis.offer_resume(turn)
 
     def _risk_first(self, turn: Turn, text: str) -> bool:
         """Check for risk before anything else, in every state and whatever the size of the
@@ -314,6 +364,9 @@ class Engine:
         elif name == "journal":
             journal.show_list(turn)
             self._reprompt(turn)
+        elif name == "tasks":
+            nudges.show_tasks(turn)
+            self._reprompt(turn)
         elif name == "safetyplan" and turn.safety_plan and not turn.dialog.active:
             show_plan(turn)  # its Edit button starts the flow
         elif name in FLOW_COMMANDS:
@@ -321,7 +374,7 @@ class Engine:
         elif name == "skip":
             flow = self._flow(turn)
             if flow is not None and turn.dialog.state in flow.optional:
-                flow.fire(turn, flow.skip(turn))
+                self._fire(turn, flow, flow.skip(turn))
             else:
                 turn.say(turn.t("input.no_skip"))
                 self._reprompt(turn)
@@ -329,7 +382,7 @@ class Engine:
             flow = self._flow(turn)
             trigger = flow.back(turn) if flow is not None else None
             if trigger:
-                flow.fire(turn, trigger)
+                self._fire(turn, flow, trigger)
             else:
                 turn.say(turn.t("input.no_back"))
                 self._reprompt(turn)
@@ -395,6 +448,8 @@ class Engine:
             self._reprompt(turn)
         elif verb == "drop":
             self._drop(turn, keep=arg == "keep")
+        elif verb == "task":
+            self._task_action(turn, arg)
         elif verb == "rec" and arg.isdigit():
             self._open_record(turn, int(arg))
         elif verb == "idle":
@@ -476,6 +531,40 @@ class Engine:
             FLOWS[name].start(turn)
         else:
             self._start_flow(turn, name)
+
+    def _task_action(self, turn: Turn, arg: str) -> None:
+        """Buttons on a nudge or in /tasks: done, snooze, skip, reschedule, cancel."""
+        task_id, _, verb = arg.partition(":")
+        task = next((t for t in turn.tasks if str(t.id) == task_id), None)
+        open_states = (
+            ("planned", "nudged", "missed") if verb == "resched" else ("planned", "nudged")
+        )
+        if task is None or task.status not in open_states:
+            turn.notice(turn.t("task.gone"))
+            return
+        if verb == "done":
+            self._interrupt_with(turn, "outcome", {"task": task.to_slots()})
+        elif verb == "resched":
+            self._interrupt_with(turn, "activation", {"task": task.to_slots()})
+        elif verb in nudges.SNOOZES:
+            nudges.snooze(turn, task, verb)
+        elif verb in ("skip", "cancel"):
+            task.status = "skipped" if verb == "skip" else "cancelled"
+            turn.writes.tasks.append(task)
+            turn.writes.cancel_task_reminders.append(task.id)
+            turn.say(
+                turn.t("task.skipped" if verb == "skip" else "task.cancelled", title=task.title)
+            )
+        else:
+            turn.notice(turn.t("input.stale_button"))
+
+    def _interrupt_with(self, turn: Turn, name: str, slots: dict) -> None:
+        """Start `name` now, keeping whatever the person was in the middle of to resume."""
+        d = turn.dialog
+        if d.active and d.flow not in ("safety_check", name):
+            d.suspended = {"flow": d.flow, "state": d.state, "slots": d.slots}
+        self._leave_flow(turn)
+        FLOWS[name].start(turn, slots)
 
     def _open_record(self, turn: Turn, record_id: int) -> None:
         record = next((r for r in turn.records if r.id == record_id), None)

@@ -24,6 +24,9 @@ class UserProfile:
     last_alert_at: datetime | None = None
     # False once Telegram says the person blocked the bot; true again when they write.
     active: bool = True
+    # Nudges due in these local hours wait until the end (start == end: no quiet hours).
+    quiet_start: int = 22
+    quiet_end: int = 8
 
     @property
     def onboarded(self) -> bool:
@@ -91,6 +94,40 @@ class SafetyPlan:
 
 
 @dataclass
+class Task:
+    """One planned occurrence of an activity, and what actually happened.
+    A repeating task gets a new row for each occurrence, so each has its own outcome."""
+
+    user_id: int
+    title: str
+    due_at: datetime
+    first_step: str = ""
+    kind: str = "own"
+    activity_id: str | None = None
+    repeat: str = "none"
+    # the intended local wall-clock time, "HH:MM", so repeats stay at it across clock changes
+    local_time: str | None = None
+    expected_enjoyment: int | None = None
+    expected_achievement: int | None = None
+    actual_enjoyment: int | None = None
+    actual_achievement: int | None = None
+    note: str | None = None
+    # planned -> nudged -> done / skipped / missed / cancelled
+    status: str = "planned"
+    thought_record_id: int | None = None
+    created_at: datetime | None = None
+    done_at: datetime | None = None
+    id: int | None = None
+    # when planned right after a thought record: its time, which the storage turns into its id
+    thought_record_at: datetime | None = field(default=None, compare=False, repr=False)
+
+    def to_slots(self) -> dict[str, Any]:
+        """The task as plain JSON data, to carry in a flow's slots."""
+        data = {k: v for k, v in self.__dict__.items() if k != "thought_record_at"}
+        return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in data.items()}
+
+
+@dataclass
 class Reminder:
     """A message the bot will send later: a task nudge or a check-in. The database row is the
     truth; the reminder loop holds no per-reminder objects."""
@@ -103,6 +140,9 @@ class Reminder:
     id: int | None = None
     # how many times delivery was tried (counted when claimed)
     attempts: int = 0
+    task_id: int | None = None
+    # a task written in the same turn, whose id the storage fills in
+    task: Task | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass
@@ -116,6 +156,9 @@ class TurnWrites:
     reminders: list[Reminder] = field(default_factory=list)
     # kinds of this user's pending reminders to cancel before adding the new ones
     cancel_reminders: list[str] = field(default_factory=list)
+    # tasks to insert (id None) or update; their pending reminders to cancel, by task id
+    tasks: list[Task] = field(default_factory=list)
+    cancel_task_reminders: list[int] = field(default_factory=list)
 
 
 class Store(Protocol):
@@ -125,10 +168,16 @@ class Store(Protocol):
 
     async def load_dialog(self, user_id: int) -> DialogState: ...
 
-    async def commit_turn(self, user_id: int, dialog: DialogState, writes: TurnWrites) -> None: ...
+    async def commit_turn(
+        self, user_id: int, dialog: DialogState, writes: TurnWrites, at: datetime | None = None
+    ) -> None: ...
 
     async def thought_records(self, user_id: int, limit: int = 10) -> list[ThoughtRecord]: ...
 
     async def load_safety_plan(self, user_id: int) -> SafetyPlan | None: ...
 
     async def thought_record(self, user_id: int, record_id: int) -> ThoughtRecord | None: ...
+
+    async def task(self, user_id: int, task_id: int) -> Task | None: ...
+
+    async def upcoming_tasks(self, user_id: int, limit: int = 10) -> list[Task]: ...

@@ -35,9 +35,12 @@ class Turn:
     analysis: Any = None
     # A flow that just finished can hand over to another one (the thought record to planning).
     next_flow: str | None = None
+    next_slots: dict = field(default_factory=dict)
     activation_available: bool = False
     # thought records read for /journal
     records: list = field(default_factory=list)
+    # tasks read for /tasks or for a task button
+    tasks: list = field(default_factory=list)
 
     def t(self, key: str, **values: object) -> str:
         return self.texts.get(key, self.rng, **values)

@@ -102,8 +102,9 @@ async def test_crash_between_claim_and_mark_never_sends_twice(tmp_path, clock):
         await onboarded(engine)
         await add_followup(storage, clock, after=timedelta(0))
         # The process dies after claiming, before the send is marked.
-        claimed = await storage.claim_due(clock.now)
-        assert len(claimed) == 1
+        [reminder_id] = await storage.due_ids(clock.now)
+        assert await storage.claim(reminder_id, clock.now) is not None
+        assert await storage.claim(reminder_id, clock.now) is None  # claimed once only
     async with Storage(path) as storage:
         outbox = Outbox()
         loop = ReminderLoop(storage, Engine(storage, clock=clock), outbox, clock=clock)

@@ -229,3 +229,51 @@ async def test_pictures_and_files_go_out_as_photo_and_document(api, bot):
     [document] = api.calls_of("sendDocument")
     assert photo["caption"] == "a chart" and photo["photo"].filename == "chart.png"
     assert document["document"].filename == "export.json"
+
+
+async def test_a_reminder_due_in_seconds_arrives_and_done_records_the_outcome(api, bot):
+    from datetime import UTC, datetime, timedelta
+
+    from dialogs.flows.activation import task_reminder
+    from dialogs.models import TurnWrites
+
+    ann = TgUser(api, bot, 905)
+    await onboard(ann)
+    await ann.say("/settings")
+    await ann.press("Quiet hours")
+    await ann.press("none")  # the test may run at any hour
+    await ann.press("Done")
+    await ann.say("/plan")
+    await ann.say("Walk round the block")
+    await ann.say("Put my shoes on")
+    await ann.say("in 1 hour")
+    await ann.press("Yes")
+    await ann.press("Just once")
+    await ann.press("2")
+    sent = await ann.press("3")
+    assert "Planned" in texts(sent)
+    # Bring the planned time forward to a few seconds from now, as a row in the database.
+    [task] = await bot.storage.upcoming_tasks(905)
+    task.due_at = datetime.now(UTC) + timedelta(seconds=2)
+    await bot.storage.commit_turn(
+        905, await bot.storage.load_dialog(905),
+        TurnWrites(tasks=[task], cancel_task_reminders=[task.id],
+                   reminders=[task_reminder(task)]),
+    )  # fmt: skip
+    before = len(api.sent_to(905))
+    await api.wait_for(lambda: len(api.sent_to(905)) > before, timeout=15,
+                       what="the nudge")  # fmt: skip
+    nudge = api.last_message(905)
+    assert "Walk round the block" in nudge["text"]
+    await ann.press("Done", nudge)
+    await ann.press("8")
+    await ann.press("7")
+    sent = await ann.say("It was nicer than I thought")
+    assert "you expected 2/10, it was 8/10" in texts(sent)
+    [done] = await bot.storage.tasks(905)
+    assert (done.status, done.actual_enjoyment, done.actual_achievement) == ("done", 8, 7)
+    # the nudge was recorded as sent with Telegram's message id, once
+    reminders = await bot.storage.reminders(905, ("sent",))
+    assert [r.task_id for r in reminders] == [task.id]
+    assert len([m for m in api.sent_to(905) if "Walk round the block" in m.get("text", "")
+                and "time for" in m.get("text", "").lower()]) == 1  # fmt: skip

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from pathlib import Path
 
@@ -9,6 +10,7 @@ from botapi_stub import FakeBotAPI
 
 from bot.app import build_engine
 from bot.config import load_settings
+from bot.scheduler import ReminderLoop
 from bot.storage import Storage
 from bot.telegram import TelegramTransport
 
@@ -38,10 +40,14 @@ class RunningBot:
         await self.storage.open()
         self.engine = build_engine(self.storage, self.settings)
         self.transport = TelegramTransport(self.engine, self.settings)
+        self.reminders = ReminderLoop(self.storage, self.engine, self.transport.deliver)
         await self.transport.start()
+        self._loop_task = asyncio.create_task(self.reminders.run())
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        self.reminders.stop()
+        await self._loop_task
         await self.transport.stop()
         await self.storage.close()
 

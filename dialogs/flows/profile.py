@@ -104,11 +104,36 @@ def _escalation(event: Any) -> bool:
     return event.model.turn.escalation_enabled
 
 
+QUIET_PRESETS = [(21, 7), (22, 8), (23, 9), (0, 0)]
+
+
+def quiet_label(turn: Turn, start: int, end: int) -> str:
+    return turn.t("settings.quiet_none") if start == end else f"{start:02d}:00–{end:02d}:00"
+
+
+def ask_quiet(turn: Turn) -> None:
+    options = [[(quiet_label(turn, a, b), f"{a}-{b}")] for a, b in QUIET_PRESETS]
+    turn.ask(turn.t("quiet.ask"), options)
+
+
+def take_quiet(turn: Turn, event: Event, choice: str | None) -> bool:
+    presets = {f"{a}-{b}": (a, b) for a, b in QUIET_PRESETS}
+    if choice not in presets:
+        ask_quiet(turn)
+        return False
+    turn.profile.quiet_start, turn.profile.quiet_end = presets[choice]
+    turn.save_profile()
+    hours = quiet_label(turn, turn.profile.quiet_start, turn.profile.quiet_end)
+    turn.say(turn.t("quiet.saved", hours=hours))
+    return True
+
+
 # The steps both flows share: how to ask, and how to take the answer.
 STEPS = {
     "country": (ask_country, take_country),
     "timezone": (ask_timezone, take_timezone),
     "alerts": (ask_alerts, take_alerts),
+    "quiet": (ask_quiet, take_quiet),
 }
 
 
@@ -189,17 +214,18 @@ class Onboarding(ProfileFlow):
 
 class Settings(ProfileFlow):
     name = "settings"
-    states = ["menu", "country", "timezone", "alerts"]
+    states = ["menu", "country", "timezone", "quiet", "alerts"]
     initial = "menu"
     transitions = [
         {"trigger": "pick_country", "source": "menu", "dest": "country"},
         {"trigger": "pick_timezone", "source": "menu", "dest": "timezone"},
+        {"trigger": "pick_quiet", "source": "menu", "dest": "quiet"},
         {"trigger": "pick_alerts", "source": "menu", "dest": "alerts"},
         {"trigger": "close", "source": "menu", "dest": "done"},
-        {"trigger": "saved", "source": ["country", "timezone", "alerts"], "dest": "menu"},
+        {"trigger": "saved", "source": ["country", "timezone", "quiet", "alerts"], "dest": "menu"},
     ]
 
-    answered = {"country": "saved", "timezone": "saved", "alerts": "saved"}
+    answered = {"country": "saved", "timezone": "saved", "quiet": "saved", "alerts": "saved"}
 
     def enter(self, turn: Turn, state: str) -> None:
         if state == "menu":
@@ -218,6 +244,8 @@ class Settings(ProfileFlow):
                 ],
                 [(turn.t("settings.timezone", zone=turn.profile.timezone or "?"), "timezone")],
             ]
+            hours = quiet_label(turn, turn.profile.quiet_start, turn.profile.quiet_end)
+            options.append([(turn.t("settings.quiet", hours=hours), "quiet")])
             if turn.escalation_enabled:
                 key = "settings.alerts_on" if turn.profile.share_alerts else "settings.alerts_off"
                 options.append([(turn.t(key), "alerts")])
@@ -229,7 +257,7 @@ class Settings(ProfileFlow):
     def handle(self, turn: Turn, event: Event, choice: str | None) -> str | None:
         state = turn.dialog.state
         if state == "menu":
-            if choice in ("country", "timezone", "alerts", "close"):
+            if choice in ("country", "timezone", "quiet", "alerts", "close"):
                 return "close" if choice == "close" else f"pick_{choice}"
             self.enter(turn, "menu")
             return None

@@ -183,15 +183,21 @@ class ThoughtRecordFlow(Flow):
             text = turn.t("tr.noticed_nothing")
         else:
             lines = [turn.t("tr.noticed_intro")]
-            for finding in found:
-                words = and_list(turn, [f'"{w}"' for w in finding.words]) or turn.t("tr.your_words")
-                prefix = "dim" if finding.kind == "dimension" else "trap"
-                lines.append(
-                    "• "
-                    + turn.t(f"{prefix}.{finding.label}.noticed", words=words)
-                    + " "
-                    + turn.t(f"{prefix}.{finding.label}.why")
-                )
+            dims = [f for f in found if f.kind == "dimension"]
+            if dims:
+                words = list(dict.fromkeys(w for f in dims for w in f.words))[:4]
+                names = [turn.t(f"dim.{f.label}") for f in dims]
+                lines.append(turn.t("tr.dims_noticed", words=and_list(turn, [f'"{w}"' for w in words]),
+                                    dimensions=and_list(turn, names)))  # fmt: skip
+                for f in dims:
+                    lines.append(f"• {turn.t(f'dim.{f.label}').capitalize()}: "
+                                 f"{turn.t(f'dim.{f.label}.why')}")  # fmt: skip
+            for f in found:
+                if f.kind == "distortion":
+                    quoted = and_list(turn, [f'"{w}"' for w in f.words[:2]])
+                    name = turn.t(f"trap.{f.label}").capitalize()
+                    name = f"{name} ({quoted})" if quoted else name
+                    lines.append(f"• {name}: {turn.t(f'trap.{f.label}.why')}")
             lines.append(turn.t("tr.noticed_outro"))
             text = "\n".join(lines)
         turn.ask(
@@ -343,6 +349,7 @@ class ThoughtRecordFlow(Flow):
 
     def _save(self, turn: Turn) -> None:
         slots = turn.dialog.slots
+        slots["saved_at"] = turn.now.isoformat()
         turn.writes.thought_records.append(
             ThoughtRecord(
                 user_id=turn.user.id,
@@ -361,8 +368,14 @@ class ThoughtRecordFlow(Flow):
         )
 
     def finish(self, turn: Turn) -> None:
-        if turn.dialog.slots.get("next") == "plan":
+        slots = turn.dialog.slots
+        if slots.get("next") == "plan":
             turn.next_flow = "activation"
+            turn.next_slots = {
+                "context": f"{slots['situation']} {slots['thought']}",
+                "emotion": slots.get("emotion"),
+                "record_at": slots.get("saved_at"),
+            }
         else:
             turn.say(
                 turn.t("tr.saved"),
