@@ -154,15 +154,16 @@ class RegexMatcher:
         ]
         self._cache: dict[tuple[int, int, int], str] = {}
 
-    def encode(self, doc: Doc) -> str:
-        """The Doc as four characters per token."""
+    def encode(self, doc: Doc, rows: Any = None) -> str:
+        """The Doc as four characters per token (`rows`: its LOWER, NORM, LEMMA, IS_ALPHA,
+        SENT_START array when the caller already has it)."""
         cache = self._cache
         if len(cache) > MAX_CACHE:
             cache.clear()
         parts = []
-        for lower, norm, lemma, alpha, sent_start in doc.to_array(
-            [LOWER, NORM, LEMMA, IS_ALPHA, SENT_START]
-        ).tolist():
+        if rows is None:
+            rows = doc.to_array([LOWER, NORM, LEMMA, IS_ALPHA, SENT_START])
+        for lower, norm, lemma, alpha, sent_start in rows.tolist():
             key = (lower, norm, lemma)
             head = cache.get(key)
             if head is None:

@@ -26,7 +26,8 @@ def build_nlp() -> Language:
     for orth, norm in chat_spelling()["norm"].items():
         nlp.vocab[orth].norm_ = norm
     nlp.add_pipe("sentencizer")
-    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    # spaCy's lookup lemmatizer and table, applied as one array (see components.py).
+    nlp.add_pipe("cbt_lookup_lemmatizer", name="lemmatizer", config={"mode": "lookup"})
     nlp.add_pipe("cbt_lemma_fix")
     nlp.add_pipe("cbt_cues")
     nlp.add_pipe("cbt_explain")
