@@ -16,11 +16,15 @@ def main() -> int:
         return 2
     configure_logging(settings.log_level)
     from bot.app import run
+    from bot.storage import EncryptionMismatch, SchemaTooNew
 
     try:
         asyncio.run(run(settings))
     except KeyboardInterrupt:
         pass
+    except (ConfigError, EncryptionMismatch, SchemaTooNew) as exc:
+        print(f"Cannot start: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -9,12 +9,22 @@ import signal
 import sys
 from datetime import timedelta
 
+from bot.charts import render_progress
 from bot.config import Settings
+from bot.crypto import FieldCipher, load_key
 from bot.scheduler import ReminderLoop
 from bot.storage import Storage
 from dialogs import Engine, EngineSettings
 
 log = logging.getLogger(__name__)
+
+
+def open_storage(settings: Settings) -> Storage:
+    """The database with the data key: DATA_KEY, or a local key file made on first start."""
+    key, note = load_key(settings.data_key, settings.data_key_file)
+    if note:
+        print(note, file=sys.stderr, flush=True)
+    return Storage(settings.db_path, FieldCipher(key))
 
 
 def build_engine(storage: Storage, settings: Settings) -> Engine:
@@ -25,12 +35,14 @@ def build_engine(storage: Storage, settings: Settings) -> Engine:
             escalation_chat_id=settings.escalation_chat_id,
             max_late=timedelta(minutes=settings.reminder_max_late_minutes),
             crisis_pause=timedelta(hours=settings.crisis_pause_hours),
+            admin_ids=settings.admin_ids,
         ),
+        renderer=render_progress,
     )
 
 
 async def run(settings: Settings) -> None:
-    async with Storage(settings.db_path) as storage:
+    async with open_storage(settings) as storage:
         engine = build_engine(storage, settings)
         engine.warm_up()
         if settings.telegram_token:

@@ -30,6 +30,8 @@ class Settings:
     log_level: str
     reminder_max_late_minutes: int = 120
     crisis_pause_hours: int = 24
+    data_key: str | None = None
+    data_key_file: Path = Path(".data.key")
 
     @property
     def telegram_base_file_url(self) -> str:
@@ -115,6 +117,8 @@ def load_settings(
         return int(raw)
 
     return Settings(
+        data_key=get("DATA_KEY"),
+        data_key_file=Path(get("DATA_KEY_FILE") or ".data.key"),
         reminder_max_late_minutes=minutes("REMINDER_MAX_LATE_MINUTES", 120, 0, 7 * 24 * 60),
         crisis_pause_hours=minutes("CRISIS_PAUSE_HOURS", 24, 0, 24 * 14),
         telegram_token=token,
@@ -130,5 +134,5 @@ def load_settings(
 def configure_logging(level: str) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # httpx logs every request URL at INFO, and the URL contains the bot token.
-    for noisy in ("httpx", "httpcore", "aiosqlite", "transitions"):
+    for noisy in ("httpx", "httpcore", "aiosqlite", "transitions", "spacy"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))

@@ -170,6 +170,14 @@ class FieldCipher:
     def __repr__(self) -> str:
         return f"FieldCipher(fingerprint={self.fingerprint})"
 
+    def check(self, stored_fingerprint: str) -> None:
+        """Raise WrongKey unless this is the key whose fingerprint the database saved."""
+        if not hmac.compare_digest(self.fingerprint, stored_fingerprint.strip().lower()):
+            raise WrongKey(
+                f"{ENV_NAME} does not match the key this database was created with "
+                f"(expected key fingerprint {stored_fingerprint}, got {self.fingerprint})"
+            )
+
     @overload
     def encrypt(self, text: str, aad: str) -> str: ...
     @overload

@@ -77,16 +77,19 @@ class ReminderLoop:
     async def run(self) -> None:
         await self.start_up()
         while not self._stopped:
+            # Cleared before the work, so a wake-up (a new reminder, or stop) that comes while
+            # delivering is not lost.
+            self._wake.clear()
             try:
                 await self.run_due()
+                next_due = await self.storage.next_due_at()
             except Exception as exc:  # the loop must outlive any one bad reminder
                 log.error("reminder loop error: %s", type(exc).__name__)
-            self._wake.clear()
+                next_due = None
             delay = MAX_SLEEP
-            next_due = await self.storage.next_due_at()
             if next_due is not None:
                 delay = min(MAX_SLEEP, max(timedelta(0), next_due - self.clock()))
-            if delay > timedelta(0):
+            if delay > timedelta(0) and not self._stopped:
                 try:
                     await asyncio.wait_for(self._wake.wait(), delay.total_seconds())
                 except TimeoutError:

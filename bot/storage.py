@@ -12,11 +12,12 @@ import json
 import os
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiosqlite
 
+from bot.crypto import FieldCipher, aad_for, is_encrypted
 from dialogs.models import (
     DialogState,
     Reminder,
@@ -130,13 +131,40 @@ MIGRATIONS: Sequence[str] = (
     ALTER TABLE reminders ADD COLUMN task_id INTEGER REFERENCES tasks(id) ON DELETE CASCADE;
     CREATE INDEX reminders_task ON reminders(task_id, state);
     """,
+    """
+    CREATE TABLE meta (
+        key    TEXT PRIMARY KEY,
+        value  TEXT NOT NULL
+    );
+    """,
 )
+
+# Free text people write, encrypted at rest when the storage has a cipher: table -> columns.
+ENCRYPTED = {
+    "thought_records": ("situation", "thought", "balanced_thought", "findings", "answers"),
+    "tasks": ("title", "first_step", "note"),
+    "safety_plans": ("steps",),
+    "dialog_state": ("slots", "suspended"),
+}
+_JSON_COLUMNS = {
+    "thought_records": ("findings", "answers"),
+    "safety_plans": ("steps",),
+    "dialog_state": ("slots", "suspended"),
+    "reminders": ("payload",),
+}
+# Every table that holds a person's rows (export and delete go through all of them).
+USER_TABLES = ("users", "dialog_state", "thought_records", "tasks", "reminders", "safety_plans",
+               "risk_events")  # fmt: skip
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
 class SchemaTooNew(RuntimeError):
     pass
+
+
+class EncryptionMismatch(RuntimeError):
+    """The database was written encrypted but opened without a key (or the other way round)."""
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -148,8 +176,9 @@ def _dt(value: str | None) -> datetime | None:
 
 
 class Storage:
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], cipher: FieldCipher | None = None) -> None:
         self.path = Path(path)
+        self.cipher = cipher
         self._writer: aiosqlite.Connection | None = None
         self._reader: aiosqlite.Connection | None = None
         self._write_lock = asyncio.Lock()
@@ -159,11 +188,61 @@ class Storage:
     async def open(self) -> Storage:
         if str(self.path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._writer = await self._connect()
-        await self._writer.execute("PRAGMA journal_mode=WAL")
-        await self._migrate()
-        self._reader = await self._connect()
+        try:
+            self._writer = await self._connect()
+            await self._writer.execute("PRAGMA journal_mode=WAL")
+            await self._migrate()
+            await self._check_key()
+            self._reader = await self._connect()
+        except BaseException:
+            # An open connection's thread would keep the process alive after the error.
+            await self.close()
+            raise
         return self
+
+    async def _check_key(self) -> None:
+        """The first start with a key stores its fingerprint; later starts must match it, so a
+        wrong key stops the bot at once instead of failing on the first read."""
+        async with self._writer.execute(
+            "SELECT value FROM meta WHERE key='key_fingerprint'"
+        ) as cur:
+            row = await cur.fetchone()
+        if self.cipher is None:
+            if row is not None:
+                raise EncryptionMismatch(
+                    f"{self.path} is encrypted: a DATA_KEY is needed to open it"
+                )
+            return
+        if row is not None:
+            self.cipher.check(row[0])
+            return
+        async with self.transaction() as db:
+            await db.execute(
+                "INSERT INTO meta (key, value) VALUES ('key_fingerprint', ?)",
+                (self.cipher.fingerprint,),
+            )
+            # Rows written before encryption was switched on are encrypted now, once.
+            for table, columns in ENCRYPTED.items():
+                key = "id" if table in ("thought_records", "tasks") else "user_id"
+                async with db.execute(
+                    f"SELECT {key}, user_id, {', '.join(columns)} FROM {table}"
+                ) as cur:
+                    rows = await cur.fetchall()
+                for row in rows:
+                    values = [self._enc(row[c], table, c, row["user_id"]) for c in columns]
+                    sets = ", ".join(f"{c}=?" for c in columns)
+                    await db.execute(f"UPDATE {table} SET {sets} WHERE {key}=?",
+                                     (*values, row[0]))  # fmt: skip
+
+    def _enc(self, value: str | None, table: str, column: str, user_id: int) -> str | None:
+        if self.cipher is None or value is None or is_encrypted(value):
+            return value
+        return self.cipher.encrypt(value, aad_for(table, column, user_id))
+
+    def _dec(self, value: str | None, table: str, column: str, user_id: int) -> str | None:
+        if self.cipher is None or value is None:
+            return value
+        return self.cipher.decrypt(value, aad_for(table, column, user_id))
 
     async def _connect(self) -> aiosqlite.Connection:
         conn = await aiosqlite.connect(self.path, isolation_level=None)
@@ -256,10 +335,12 @@ class Storage:
         return DialogState(
             flow=row["flow"],
             state=row["state"],
-            slots=json.loads(row["slots"]),
+            slots=json.loads(self._dec(row["slots"], "dialog_state", "slots", user_id)),
             step=row["step"],
             updated_at=_dt(row["updated_at"]),
-            suspended=json.loads(row["suspended"]) if row["suspended"] else None,
+            suspended=json.loads(self._dec(row["suspended"], "dialog_state", "suspended", user_id))
+            if row["suspended"]
+            else None,
             last_seq=row["last_seq"],
         )
 
@@ -267,6 +348,9 @@ class Storage:
         self, user_id: int, dialog: DialogState, writes: TurnWrites, at: datetime | None = None
     ) -> None:
         now = _iso(at or dialog.updated_at or datetime.now(UTC))
+        if writes.delete_user:
+            await self.delete_user(user_id)
+            return
         async with self.transaction() as db:
             profile = writes.profile
             if profile is not None:
@@ -317,9 +401,11 @@ class Storage:
                     user_id,
                     dialog.flow,
                     dialog.state,
-                    json.dumps(dialog.slots),
+                    self._enc(json.dumps(dialog.slots), "dialog_state", "slots", user_id),
                     dialog.step,
-                    json.dumps(dialog.suspended) if dialog.suspended else None,
+                    self._enc(json.dumps(dialog.suspended), "dialog_state", "suspended", user_id)
+                    if dialog.suspended
+                    else None,
                     dialog.last_seq,
                     now,
                 ),
@@ -333,16 +419,22 @@ class Storage:
                     (
                         user_id,
                         _iso(record.created_at),
-                        record.situation,
-                        record.thought,
+                        self._enc(record.situation, "thought_records", "situation", user_id),
+                        self._enc(record.thought, "thought_records", "thought", user_id),
                         record.emotion,
                         record.intensity_before,
                         record.belief_before,
                         record.intensity_after,
                         record.belief_after,
-                        record.balanced_thought,
-                        json.dumps(record.findings),
-                        json.dumps(record.answers),
+                        self._enc(
+                            record.balanced_thought, "thought_records", "balanced_thought", user_id
+                        ),
+                        self._enc(
+                            json.dumps(record.findings), "thought_records", "findings", user_id
+                        ),
+                        self._enc(
+                            json.dumps(record.answers), "thought_records", "answers", user_id
+                        ),
                     ),
                 )
                 record.id = cur.lastrowid
@@ -352,7 +444,11 @@ class Storage:
                     """INSERT INTO safety_plans (user_id, steps, updated_at) VALUES (?, ?, ?)
                        ON CONFLICT(user_id) DO UPDATE SET steps=excluded.steps,
                            updated_at=excluded.updated_at""",
-                    (user_id, json.dumps(plan.steps), _iso(plan.updated_at) or now),
+                    (
+                        user_id,
+                        self._enc(json.dumps(plan.steps), "safety_plans", "steps", user_id),
+                        _iso(plan.updated_at) or now,
+                    ),
                 )
             for kind in writes.cancel_reminders:
                 await db.execute(
@@ -402,6 +498,8 @@ class Storage:
 
     async def _save_task(self, db: aiosqlite.Connection, task: Task, now: str) -> None:
         values = {name: getattr(task, name) for name in self._TASK_COLUMNS}
+        for name in ENCRYPTED["tasks"]:
+            values[name] = self._enc(values[name], "tasks", name, task.user_id)
         for name in ("due_at", "created_at", "done_at"):
             values[name] = _iso(values[name])
         values["created_at"] = values["created_at"] or now
@@ -427,9 +525,10 @@ class Storage:
                 (*params, task.id, task.user_id),
             )
 
-    @staticmethod
-    def _task(row: aiosqlite.Row) -> Task:
+    def _task(self, row: aiosqlite.Row) -> Task:
         task = Task(**{name: row[name] for name in Storage._TASK_COLUMNS}, id=row["id"])
+        for name in ENCRYPTED["tasks"]:
+            setattr(task, name, self._dec(getattr(task, name), "tasks", name, task.user_id))
         task.due_at = _dt(row["due_at"])
         task.created_at = _dt(row["created_at"])
         task.done_at = _dt(row["done_at"])
@@ -456,6 +555,68 @@ class Storage:
         ) as cur:
             return [self._task(r) for r in await cur.fetchall()]
 
+    async def delete_user(self, user_id: int) -> None:
+        """Erase every row of this person, in every table, in one transaction."""
+        async with self.transaction() as db:
+            for table in reversed(USER_TABLES):
+                await db.execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,))
+
+    async def export_user(self, user_id: int) -> dict[str, list[dict]]:
+        """Every row of this person in every table, decrypted, JSON columns parsed."""
+        out: dict[str, list[dict]] = {}
+        for table in USER_TABLES:
+            async with self._read().execute(
+                f"SELECT * FROM {table} WHERE user_id = ?", (user_id,)
+            ) as cur:
+                rows = [dict(r) for r in await cur.fetchall()]
+            for row in rows:
+                for column in ENCRYPTED.get(table, ()):
+                    row[column] = self._dec(row[column], table, column, user_id)
+                for column in _JSON_COLUMNS.get(table, ()):
+                    if row.get(column):
+                        row[column] = json.loads(row[column])
+            out[table] = rows
+        return out
+
+    async def records_since(self, user_id: int, since: datetime) -> list[ThoughtRecord]:
+        async with self._read().execute(
+            "SELECT * FROM thought_records WHERE user_id = ? AND created_at >= ? "
+            "ORDER BY created_at",
+            (user_id, _iso(since)),
+        ) as cur:
+            return [self._record(r) for r in await cur.fetchall()]
+
+    async def tasks_since(self, user_id: int, since: datetime) -> list[Task]:
+        async with self._read().execute(
+            "SELECT * FROM tasks WHERE user_id = ? AND due_at >= ? ORDER BY due_at",
+            (user_id, _iso(since)),
+        ) as cur:
+            return [self._task(r) for r in await cur.fetchall()]
+
+    async def stats(self, now: datetime, weeks: int = 8) -> dict:
+        """Counts for the operator: never any text."""
+
+        async def one(sql: str, *params: object) -> int:
+            async with self._read().execute(sql, params) as cur:
+                return (await cur.fetchone())[0]
+
+        result = {
+            "users": await one("SELECT count(*) FROM users"),
+            "consented_users": await one(
+                "SELECT count(*) FROM users WHERE consented_at IS NOT NULL"
+            ),
+            "thought_records": await one("SELECT count(*) FROM thought_records"),
+            "tasks_planned": await one("SELECT count(*) FROM tasks"),
+            "tasks_done": await one("SELECT count(*) FROM tasks WHERE status = 'done'"),
+            "crisis_events_per_week": [],
+        }
+        for week in range(weeks, 0, -1):
+            start, end = now - timedelta(weeks=week), now - timedelta(weeks=week - 1)
+            result["crisis_events_per_week"].append(await one(
+                "SELECT count(*) FROM risk_events WHERE level = 'crisis' AND created_at > ? "
+                "AND created_at <= ?", _iso(start), _iso(end)))  # fmt: skip
+        return result
+
     async def load_safety_plan(self, user_id: int) -> SafetyPlan | None:
         async with self._read().execute(
             "SELECT * FROM safety_plans WHERE user_id = ?", (user_id,)
@@ -463,7 +624,8 @@ class Storage:
             row = await cur.fetchone()
         if row is None:
             return None
-        return SafetyPlan(user_id, json.loads(row["steps"]), _dt(row["updated_at"]))
+        steps = self._dec(row["steps"], "safety_plans", "steps", user_id)
+        return SafetyPlan(user_id, json.loads(steps), _dt(row["updated_at"]))
 
     # -- reminders: the database is the source of truth ---------------------------------------
     @staticmethod
@@ -567,20 +729,24 @@ class Storage:
             rows = await cur.fetchall()
         return [self._record(r) for r in rows]
 
-    @staticmethod
-    def _record(r: aiosqlite.Row) -> ThoughtRecord:
+    def _record(self, r: aiosqlite.Row) -> ThoughtRecord:
+        uid = r["user_id"]
+
+        def dec(column: str) -> str | None:
+            return self._dec(r[column], "thought_records", column, uid)
+
         return ThoughtRecord(
             id=r["id"],
-            user_id=r["user_id"],
+            user_id=uid,
             created_at=_dt(r["created_at"]),
-            situation=r["situation"],
-            thought=r["thought"],
+            situation=dec("situation"),
+            thought=dec("thought"),
             emotion=r["emotion"],
             intensity_before=r["intensity_before"],
             belief_before=r["belief_before"],
             intensity_after=r["intensity_after"],
             belief_after=r["belief_after"],
-            balanced_thought=r["balanced_thought"],
-            findings=json.loads(r["findings"]),
-            answers=json.loads(r["answers"]),
+            balanced_thought=dec("balanced_thought"),
+            findings=json.loads(dec("findings")),
+            answers=json.loads(dec("answers")),
         )

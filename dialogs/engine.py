@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import nlp_models
-from dialogs import crisis, journal, nudges
-from dialogs.events import Button, Command, Event, Reply, Text, Unsupported, User
+from dialogs import crisis, journal, my_data, nudges, progress
+from dialogs.events import Attachment, Button, Command, Event, Reply, Text, Unsupported, User
 from dialogs.flows.activation import ActivationFlow
 from dialogs.flows.base import Flow
 from dialogs.flows.outcome import OutcomeFlow
@@ -65,8 +65,11 @@ COMMAND_MENU = {
     "plan": "cmd.plan",
     "tasks": "cmd.tasks",
     "journal": "cmd.journal",
+    "progress": "cmd.progress",
     "safetyplan": "cmd.safetyplan",
     "cancel": "cmd.cancel",
+    "export": "cmd.export",
+    "delete": "cmd.delete",
     "start": "cmd.start",
 }
 
@@ -94,6 +97,8 @@ class EngineSettings:
     max_late: timedelta = timedelta(hours=2)
     # one gentle follow-up when a nudge gets no answer
     task_followup_after: timedelta = timedelta(hours=3)
+    # Telegram user ids allowed to see /stats
+    admin_ids: frozenset[int] = frozenset()
 
     @property
     def escalation_enabled(self) -> bool:
@@ -115,8 +120,11 @@ class Engine:
         settings: EngineSettings | None = None,
         clock: Callable[[], datetime] | None = None,
         rng: random.Random | None = None,
+        renderer: Callable[[progress.ProgressData, datetime, str], bytes] | None = None,
     ) -> None:
         self.store = store
+        # draws the /progress picture (the process layer owns the plotting library)
+        self.renderer = renderer
         self.settings = settings or EngineSettings()
         self.clock = clock or (lambda: datetime.now(UTC))
         self.rng = rng or random.Random()
@@ -188,6 +196,22 @@ class Engine:
 
     async def _prefetch(self, turn: Turn, event: Event) -> None:
         """Reads a turn needs beyond the person's state (turn logic itself stays synchronous)."""
+        command = event.name if isinstance(event, Command) else None
+        uid = turn.user.id
+        if command == "progress":
+            since = turn.now - timedelta(days=progress.DAYS + 1)
+            tasks = await self.store.tasks_since(uid, since)
+            data = my_data.progress_data(await self.store.records_since(uid, since), tasks)
+            tz = turn.profile.timezone or self.settings.default_timezone
+            numbers = progress.summarize(data, turn.now, tz)
+            picture = None
+            if self.renderer is not None and not numbers.empty:
+                picture = await asyncio.to_thread(self.renderer, data, turn.now, tz)
+            turn.extra["progress"] = (numbers, {t.id: t.title for t in tasks}, picture)
+        elif command == "export":
+            turn.extra["export"] = await self.store.export_user(uid)
+        elif command == "stats" and uid in self.settings.admin_ids:
+            turn.extra["stats"] = await self.store.stats(turn.now)
         if isinstance(event, Command) and event.name == "tasks":
             turn.tasks = await self.store.upcoming_tasks(turn.user.id, TASKS_SIZE)
         if isinstance(event, Button) and event.data.startswith(GLOBAL_PREFIX + "task:"):
@@ -361,6 +385,21 @@ class Engine:
             self._help(turn)
         elif name == "cancel":
             self._cancel(turn)
+        elif name == "progress" and "progress" in turn.extra:
+            numbers, titles, picture = turn.extra["progress"]
+            text = my_data.progress_text(turn, numbers, titles)
+            if picture is not None:
+                turn.replies.append(Reply(image=Attachment("progress.png", picture, "image/png")))
+            turn.say(text)
+            self._reprompt(turn)
+        elif name == "export":
+            turn.say(turn.t("export.intro"))
+            turn.replies.extend(my_data.export_files(turn.user.id, turn.extra["export"], turn.now))
+            self._reprompt(turn)
+        elif name == "delete":
+            my_data.ask_delete(turn)
+        elif name == "stats" and "stats" in turn.extra:
+            turn.say(my_data.stats_text(turn, turn.extra["stats"]))
         elif name == "journal":
             journal.show_list(turn)
             self._reprompt(turn)
@@ -450,6 +489,8 @@ class Engine:
             self._drop(turn, keep=arg == "keep")
         elif verb == "task":
             self._task_action(turn, arg)
+        elif verb == "delete":
+            my_data.confirm_delete(turn, arg)
         elif verb == "rec" and arg.isdigit():
             self._open_record(turn, int(arg))
         elif verb == "idle":

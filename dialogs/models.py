@@ -159,6 +159,8 @@ class TurnWrites:
     # tasks to insert (id None) or update; their pending reminders to cancel, by task id
     tasks: list[Task] = field(default_factory=list)
     cancel_task_reminders: list[int] = field(default_factory=list)
+    # erase every row of this person (and write nothing else)
+    delete_user: bool = False
 
 
 class Store(Protocol):
@@ -181,3 +183,11 @@ class Store(Protocol):
     async def task(self, user_id: int, task_id: int) -> Task | None: ...
 
     async def upcoming_tasks(self, user_id: int, limit: int = 10) -> list[Task]: ...
+
+    async def records_since(self, user_id: int, since: datetime) -> list[ThoughtRecord]: ...
+
+    async def tasks_since(self, user_id: int, since: datetime) -> list[Task]: ...
+
+    async def export_user(self, user_id: int) -> dict[str, list[dict]]: ...
+
+    async def stats(self, now: datetime, weeks: int = 8) -> dict: ...

@@ -41,6 +41,8 @@ class Turn:
     records: list = field(default_factory=list)
     # tasks read for /tasks or for a task button
     tasks: list = field(default_factory=list)
+    # other reads a command needed (progress numbers and picture, export, stats)
+    extra: dict = field(default_factory=dict)
 
     def t(self, key: str, **values: object) -> str:
         return self.texts.get(key, self.rng, **values)

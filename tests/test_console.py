@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import sqlite3
@@ -10,6 +11,8 @@ import sys
 from pathlib import Path
 
 from bot.console import ConsoleChat
+from bot.crypto import FieldCipher, load_key
+from bot.storage import Storage
 from dialogs import Attachment, Button, Choice, Reply, Text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,6 +44,16 @@ SCRIPT = "\n".join([
 BALANCED = "This time I didn't get it, partly because there were other good candidates"
 
 
+def _storage(tmp_path: Path) -> Storage:
+    key, _ = load_key(None, tmp_path / ".data.key")
+    return Storage(tmp_path / "bot.sqlite3", FieldCipher(key))
+
+
+async def _records(tmp_path: Path):
+    async with _storage(tmp_path) as store:
+        return await store.thought_records(1)
+
+
 def run_bot(tmp_path: Path, script: str, **env: str) -> subprocess.CompletedProcess[str]:
     environment = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
     environment.update(BOT_DB_PATH=str(tmp_path / "bot.sqlite3"), **env)
@@ -65,21 +78,22 @@ def test_piped_script_walks_a_whole_thought_record_into_the_database(tmp_path):
     assert "Here's what I noticed" in out
     assert "Your thought record is saved" in out
     assert out.rstrip().endswith("(end of input, goodbye)")
+    [record] = asyncio.run(_records(tmp_path))
+    row = (record.situation, record.thought, record.emotion, record.intensity_before,
+           record.belief_before, record.belief_after, record.intensity_after,
+           record.balanced_thought)  # fmt: skip
+    assert row == (
+        "I didn't get the job after the second interview",
+        "I'll never find work, I'm useless",
+        "hopeless",
+        65, 80, 40, 35,
+        BALANCED,
+    )  # fmt: skip
     with sqlite3.connect(tmp_path / "bot.sqlite3") as db:
-        rows = db.execute(
-            "SELECT situation, thought, emotion, intensity_before, belief_before, belief_after,"
-            " intensity_after, balanced_thought FROM thought_records"
-        ).fetchall()
         country, zone = db.execute("SELECT country, timezone FROM users").fetchone()
-    assert rows == [
-        (
-            "I didn't get the job after the second interview",
-            "I'll never find work, I'm useless",
-            "hopeless",
-            65, 80, 40, 35,
-            BALANCED,
-        )
-    ]  # fmt: skip
+        raw = b"".join(str(v).encode() for r in db.execute("SELECT * FROM thought_records")
+                       for v in r)  # fmt: skip
+    assert b"second interview" not in raw  # what people write is encrypted at rest
     assert (country, zone) == ("CA", "America/Toronto")
 
 
@@ -90,10 +104,15 @@ def test_a_second_run_continues_the_same_conversation(tmp_path):
     assert first.returncode == 0, first.stderr
     second = run_bot(tmp_path, "It's always like this for me\n2\n40\n", PYTHONPATH=str(ROOT))
     assert "How much do you believe that thought" in second.stdout, second.stdout
-    with sqlite3.connect(tmp_path / "bot.sqlite3") as db:
-        [(state, slots)] = db.execute("SELECT state, slots FROM dialog_state")
-    assert state == "belief"
-    assert '"situation": "Rain ruined the picnic"' in slots and '"emotion": "anxious"' in slots
+
+    async def state():
+        async with _storage(tmp_path) as store:
+            return await store.load_dialog(1)
+
+    dialog = asyncio.run(state())
+    assert dialog.state == "belief"
+    assert dialog.slots["situation"] == "Rain ruined the picnic"
+    assert dialog.slots["emotion"] == "anxious"
 
 
 def test_malformed_setting_is_one_line_naming_it(tmp_path):

@@ -13,6 +13,7 @@ import pytest
 from botapi_stub import FakeBotAPI
 from tg_harness import TOKEN
 
+from bot.crypto import FieldCipher, aad_for, load_key
 from bot.storage import Storage
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,6 +29,7 @@ async def start_bot(api: FakeBotAPI, db: Path) -> asyncio.subprocess.Process:
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "TELEGRAM_BASE_URL": api.base_url,
         "BOT_DB_PATH": str(db),
+        "DATA_KEY_FILE": str(db.parent / "data.key"),
         "LOG_LEVEL": os.environ.get("TEST_BOT_LOG_LEVEL", "WARNING"),
     }
     return await asyncio.create_subprocess_exec(
@@ -111,7 +113,8 @@ async def test_sigkill_mid_record_resumes_at_the_same_step(tmp_path):
             await proc.wait()
         assert proc.returncode == 0, (db.parent / "bot.log").read_text()
 
-    async with Storage(db) as store:
+    key, _ = load_key(None, db.parent / "data.key")
+    async with Storage(db, FieldCipher(key)) as store:
         [record] = await store.thought_records(USER)
     assert record.situation == "My car broke down on the motorway"
     assert record.thought == "Things like this always happen to me"
@@ -142,7 +145,12 @@ KILL_AT = [i for i, (_, state) in enumerate(CONSOLE_WALK) if i >= 4 and state is
 
 async def _console(db: Path, lines: list[str]) -> asyncio.subprocess.Process:
     env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
-    env.update(BOT_DB_PATH=str(db), PYTHONPATH=str(ROOT), LOG_LEVEL="WARNING")
+    env.update(
+        BOT_DB_PATH=str(db),
+        PYTHONPATH=str(ROOT),
+        LOG_LEVEL="WARNING",
+        DATA_KEY_FILE=str(db.parent / "data.key"),
+    )
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", cwd=db.parent, env=env, stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
@@ -164,7 +172,11 @@ def _dialog(db: Path) -> tuple[str | None, dict] | None:
             count = conn.execute("SELECT count(*) FROM thought_records").fetchone()[0]
     except sqlite3.OperationalError:
         return None
-    return (row[0], json.loads(row[1]), count) if row else None
+    if not row:
+        return None
+    key, _ = load_key(None, db.parent / "data.key")
+    slots = FieldCipher(key).decrypt(row[1], aad_for("dialog_state", "slots", 1))
+    return (row[0], json.loads(slots), count)
 
 
 @pytest.mark.parametrize("kill_at", KILL_AT, ids=lambda i: str(CONSOLE_WALK[i][1]))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 from botapi_stub import FakeBotAPI
@@ -277,3 +278,22 @@ async def test_a_reminder_due_in_seconds_arrives_and_done_records_the_outcome(ap
     assert [r.task_id for r in reminders] == [task.id]
     assert len([m for m in api.sent_to(905) if "Walk round the block" in m.get("text", "")
                 and "time for" in m.get("text", "").lower()]) == 1  # fmt: skip
+
+
+async def test_progress_arrives_as_a_photo_and_export_as_documents(api, bot):
+    ann = TgUser(api, bot, 906)
+    await onboard(ann)
+    await full_record(ann, "The bus was late", "I'm always late for everything", "Anxious", "70")
+    sent = await ann.say("/progress")
+    [photo] = api.calls_of("sendPhoto")
+    assert photo["chat_id"] == 906 and photo["photo"].filename == "progress.png"
+    assert photo["photo"].content[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "thought records" in texts(sent)
+    await ann.say("/export")
+    documents = api.calls_of("sendDocument")
+    assert [d["document"].filename.split("-2")[0] for d in documents] == [
+        "my-data",
+        "thought-records",
+    ]
+    exported = json.loads(documents[0]["document"].content)
+    assert exported["tables"]["thought_records"][0]["thought"] == "I'm always late for everything"

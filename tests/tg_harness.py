@@ -8,10 +8,9 @@ from pathlib import Path
 
 from botapi_stub import FakeBotAPI
 
-from bot.app import build_engine
+from bot.app import build_engine, open_storage
 from bot.config import load_settings
 from bot.scheduler import ReminderLoop
-from bot.storage import Storage
 from bot.telegram import TelegramTransport
 
 TOKEN = "123456:TEST-token-abcdefghijklmnopqrstuvwxyz"
@@ -23,6 +22,7 @@ def settings_for(api: FakeBotAPI, db_path: Path, **env: str):
             "TELEGRAM_BOT_TOKEN": TOKEN,
             "TELEGRAM_BASE_URL": api.base_url,
             "BOT_DB_PATH": str(db_path),
+            "DATA_KEY_FILE": str(db_path.parent / "data.key"),
             **env,
         },
         dotenv=None,
@@ -33,7 +33,7 @@ class RunningBot:
     def __init__(self, api: FakeBotAPI, db_path: Path, **env: str) -> None:
         self.api = api
         self.settings = settings_for(api, db_path, **env)
-        self.storage = Storage(self.settings.db_path)
+        self.storage = open_storage(self.settings)
         self.transport: TelegramTransport | None = None
 
     async def __aenter__(self) -> RunningBot:
