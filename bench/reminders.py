@@ -106,7 +106,8 @@ async def bench_startup(pending: int) -> dict:
 
 def start_bot(api: FakeBotAPI, db: Path, log) -> subprocess.Popen:
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_BASE_URL": api.base_url,
-           "BOT_DB_PATH": str(db), "LOG_LEVEL": "WARNING"}  # fmt: skip
+           "BOT_DB_PATH": str(db), "LOG_LEVEL": "WARNING",
+           "DATA_KEY_FILE": str(db.parent / "data.key")}  # fmt: skip
     return subprocess.Popen([sys.executable, "-m", "bot"], cwd=ROOT, env=env, stdout=log,
                             stderr=log)  # fmt: skip
 

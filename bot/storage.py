@@ -1,8 +1,12 @@
 """SQLite storage on aiosqlite: WAL, schema versioned with PRAGMA user_version, one writer.
 
 Every turn's writes (dialog state, profile, records, audit) go in one transaction, so a crash
-leaves either the whole turn or none of it. Reads use a second connection, which WAL allows to
-run beside the writer.
+leaves either the whole turn or none of it. Reads go through the same single connection: a
+second, shared reader connection keeps an old snapshot for as long as any coroutine has a
+statement open on it, and under concurrent turns that showed a person their previous state.
+A read that runs while another person's turn is being written can see that other person's
+rows mid-transaction; every read here is of one person's rows, and one person's turns never
+overlap (the engine's per-person lock), so no turn sees another turn's half-written state.
 """
 
 from __future__ import annotations
@@ -180,7 +184,6 @@ class Storage:
         self.path = Path(path)
         self.cipher = cipher
         self._writer: aiosqlite.Connection | None = None
-        self._reader: aiosqlite.Connection | None = None
         self._write_lock = asyncio.Lock()
         # called after a turn added reminders, so the reminder loop can wake up early
         self.reminder_listeners: list[Callable[[], None]] = []
@@ -193,7 +196,6 @@ class Storage:
             await self._writer.execute("PRAGMA journal_mode=WAL")
             await self._migrate()
             await self._check_key()
-            self._reader = await self._connect()
         except BaseException:
             # An open connection's thread would keep the process alive after the error.
             await self.close()
@@ -254,10 +256,9 @@ class Storage:
         return conn
 
     async def close(self) -> None:
-        for conn in (self._reader, self._writer):
-            if conn is not None:
-                await conn.close()
-        self._reader = self._writer = None
+        if self._writer is not None:
+            await self._writer.close()
+        self._writer = None
 
     async def __aenter__(self) -> Storage:
         return await self.open()
@@ -284,9 +285,9 @@ class Storage:
             await conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version={target};\nCOMMIT;")
 
     def _read(self) -> aiosqlite.Connection:
-        if self._reader is None:
+        if self._writer is None:
             raise RuntimeError("storage is not open")
-        return self._reader
+        return self._writer
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:

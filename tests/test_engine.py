@@ -302,3 +302,22 @@ async def test_catalogue_variants_change_between_records(storage, clock):
             await chat.press("Yes, start over")
         seen.add(chat.last[-1].text)
     assert len(seen) > 1
+
+
+async def test_many_people_at_once_always_see_their_own_latest_state(engine, storage):
+    """Regression: a shared reader connection kept old snapshots while other people's reads
+    were open, and a turn could load the state from before the previous turn."""
+    chats = [Chat(engine, User(5000 + i, f"P{i}")) for i in range(40)]
+    await asyncio.gather(*(onboard(chat) for chat in chats))
+
+    async def two_records(chat: Chat) -> None:
+        await full_record(chat, situation=f"first of {chat.user.id}")
+        await full_record(chat, situation=f"second of {chat.user.id}")
+
+    await asyncio.gather(*(two_records(chat) for chat in chats))
+    for chat in chats:
+        records = await storage.thought_records(chat.user.id)
+        assert sorted(r.situation for r in records) == [
+            f"first of {chat.user.id}",
+            f"second of {chat.user.id}",
+        ]
