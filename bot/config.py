@@ -134,5 +134,9 @@ def load_settings(
 def configure_logging(level: str) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # httpx logs every request URL at INFO, and the URL contains the bot token.
-    for noisy in ("httpx", "httpcore", "aiosqlite", "transitions", "spacy"):
+    # These log message contents at DEBUG (python-telegram-bot logs whole updates, aiosqlite
+    # the SQL parameters), and what people write must never reach a log: never below INFO.
+    for payload_logger in ("telegram", "aiosqlite"):
+        logging.getLogger(payload_logger).setLevel(max(logging.INFO, logging.getLevelName(level)))
+    for noisy in ("httpx", "httpcore", "transitions", "spacy"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))

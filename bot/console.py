@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from bot.logs import where
 from dialogs import Button, Choice, Engine, Reply, Unsupported, User, parse_text
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,7 @@ class ConsoleChat:
             try:
                 replies = await self.engine.handle(self.user, event)
             except Exception as exc:  # keep the chat alive; the turn was rolled back
-                log.error("turn failed: %s", type(exc).__name__)
+                log.error("turn failed: %s at %s", type(exc).__name__, where(exc))
                 replies = [Reply(self.engine.texts.get("error.internal"))]
             self.show(replies)
 

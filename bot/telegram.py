@@ -22,6 +22,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 
 from bot.config import Settings
+from bot.logs import where
 from bot.scheduler import DeliveryBlocked, DeliveryRetry
 from dialogs import Button, Engine, Event, Reply, Unsupported, User, parse_text
 
@@ -144,12 +145,9 @@ class TelegramTransport:
                 except Forbidden:
                     log.info("user %s has blocked the bot; dropping replies", user_id)
                 except Exception as exc:  # one bad update must not stop this user's queue
-                    log.error(
-                        "update %s failed: %s",
-                        update.update_id,
-                        type(exc).__name__,
-                        exc_info=self.settings.log_level == "DEBUG",
-                    )
+                    # The type and place only: an exception's message may quote what was written.
+                    log.error("update %s failed: %s at %s", update.update_id,
+                              type(exc).__name__, where(exc))  # fmt: skip
                     await self._apologise(update)
                 self.last_handled[user_id] = update.update_id
                 self.updates_handled += 1
