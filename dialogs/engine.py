@@ -297,6 +297,13 @@ class Engine:
         text = event.text
         if self._risk_first(turn, text):
             return
+        if turn.analysis.language != "en":
+            # The detectors read English only: say so kindly, and keep help one tap away
+            # (a crisis in another language cannot be recognised).
+            turn.say(turn.t("input.other_language"),
+                     ((turn.global_choice(turn.t("crisis.lines_button"), "lines"),),))  # fmt: skip
+            self._reprompt(turn)
+            return
         if not text.strip():
             turn.say(turn.t("input.empty"))
             self._reprompt(turn)

@@ -52,6 +52,8 @@ class Analysis:
     risk: str = "none"
     risk_rules: tuple[str, ...] = ()
     evidence: tuple[Evidence, ...] = field(default=())
+    # "en", or "other" when the message is clearly in another language (see language.py)
+    language: str = "en"
 
     @property
     def attributions(self) -> dict[str, bool]:

@@ -11,6 +11,7 @@ from spacy.tokens import Doc
 
 from nlp_models import components  # noqa: F401  (registers the component factories)
 from nlp_models.analysis import DIMENSIONS, DISTORTIONS, RISK_LEVELS, Analysis, Dimension, Evidence
+from nlp_models.language import guess_language
 from nlp_models.resources import chat_spelling
 from nlp_models.risk import assess_risk
 
@@ -101,4 +102,5 @@ def build_analysis(text: str, doc: Doc) -> Analysis:
         risk=level,
         risk_rules=tuple(risk.rules),
         evidence=evidence,
+        language=guess_language(text),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import random
 
+import pytest
 from engine_driver import Chat, full_record, onboard
 
 from bot.storage import Storage
@@ -321,3 +322,21 @@ async def test_many_people_at_once_always_see_their_own_latest_state(engine, sto
             f"first of {chat.user.id}",
             f"second of {chat.user.id}",
         ]
+
+
+@pytest.mark.parametrize("text", [
+    "Ich bin immer so dumm und nichts klappt bei mir",
+    "Siempre lo hago todo mal, soy un desastre",
+    "Я всегда всё порчу",
+])  # fmt: skip
+async def test_other_languages_get_a_kind_answer_and_lose_nothing(chat, storage, text):
+    await onboard(chat)
+    await chat.send("/new")
+    await chat.send("My exam went badly")
+    await chat.send(text)
+    assert "only understand English" in chat.text
+    assert "Show help lines" in chat.labels()
+    state = await storage.load_dialog(1001)
+    assert state.state == "thought" and state.slots["situation"] == "My exam went badly"
+    await chat.send("Berlin")  # short answers and names are not taken for another language
+    assert (await storage.load_dialog(1001)).slots["thought"] == "Berlin"

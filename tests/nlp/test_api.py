@@ -96,3 +96,13 @@ def test_pipeline_built_once():
 def test_long_message_does_not_crash():
     text = "I always mess things up and nobody cares. " * 200
     assert analyze(text).dimensions["permanent"].detected
+
+
+def test_language_guess_marks_other_languages_and_keeps_short_english():
+    from nlp_models import analyze
+
+    assert analyze("Je suis nul, je rate toujours tout").language == "other"
+    assert analyze("我总是把一切搞砸").language == "other"
+    assert analyze("im always messing everything up lol").language == "en"
+    assert analyze("Toronto").language == "en"
+    assert analyze("I had pasta con pomodoro with Marie").language == "en"
