@@ -15,12 +15,12 @@ $(BIN)/python:
 
 $(RUN_STAMP): pyproject.toml | $(BIN)/python
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e . 2>&1 | grep -v "^WARNING: Location" || true
-	@$(BIN)/python -c 'import telegram, spacy, transitions, aiosqlite' || { echo "install failed"; exit 1; }
+	@$(BIN)/python -c 'import telegram, spacy, spacy_lookups_data, transitions, aiosqlite, cryptography, matplotlib' || { echo "install failed"; exit 1; }
 	@touch $@
 
 $(DEV_STAMP): pyproject.toml | $(BIN)/python
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]' 2>&1 | grep -v "^WARNING: Location" || true
-	@$(BIN)/python -c 'import telegram, spacy, transitions, aiosqlite, pytest, pytest_asyncio' || { echo "install failed"; exit 1; }
+	@$(BIN)/python -c 'import telegram, spacy, spacy_lookups_data, transitions, aiosqlite, cryptography, matplotlib, pytest, pytest_asyncio, aiohttp' || { echo "install failed"; exit 1; }
 	@touch $@ $(RUN_STAMP)
 
 run: $(RUN_STAMP)

@@ -23,6 +23,31 @@ log = logging.getLogger(__name__)
 # A sleeping loop re-checks at least this often, in case the clock jumped.
 MAX_SLEEP = timedelta(seconds=60)
 MAX_ATTEMPTS = 5
+# Nudges per second. Telegram allows about 30 messages/s in all; keeping nudges below that
+# leaves room for people's conversations during a burst, and keeps the send queue short, so
+# a reminder is claimed only when it can go out at once: after a crash only the few whose
+# request was on the wire are in doubt.
+DEFAULT_RATE = 25.0
+
+
+class Pacer:
+    """Spaces out calls to at most `rate` per second (a token bucket of one)."""
+
+    def __init__(self, rate: float) -> None:
+        self.interval = 1.0 / rate if rate > 0 else 0.0
+        self._next = 0.0
+        self._lock = asyncio.Lock()
+
+    async def wait(self) -> None:
+        if not self.interval:
+            return
+        async with self._lock:
+            loop = asyncio.get_running_loop()
+            now = loop.time()
+            if self._next > now:
+                await asyncio.sleep(self._next - now)
+                now = self._next
+            self._next = now + self.interval
 
 
 class DeliveryBlocked(Exception):
@@ -49,6 +74,7 @@ class ReminderLoop:
         clock: Callable[[], datetime] | None = None,
         batch: int = 100,
         concurrency: int = 8,
+        rate: float = DEFAULT_RATE,
     ) -> None:
         self.storage = storage
         self.engine = engine
@@ -56,6 +82,7 @@ class ReminderLoop:
         self.clock = clock or (lambda: datetime.now(UTC))
         self.batch = batch
         self.concurrency = concurrency
+        self.pacer = Pacer(rate)
         self._wake = asyncio.Event()
         self._stopped = False
         storage.reminder_listeners.append(self.wake)
@@ -109,6 +136,7 @@ class ReminderLoop:
 
     async def _claim_and_deliver(self, reminder_id: int, gate: asyncio.Semaphore) -> int:
         async with gate:
+            await self.pacer.wait()
             reminder = await self.storage.claim(reminder_id, self.clock())
             if reminder is None:
                 return 0

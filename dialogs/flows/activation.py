@@ -7,11 +7,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from dialogs import activities, when
+from dialogs import activities, scales, when
 from dialogs.events import Event, Text
 from dialogs.flows.base import Flow
 from dialogs.models import Reminder, Task
-from dialogs.parsing import out_of_range, parse_rating
 from dialogs.turn import Turn
 
 MAX_TITLE = 200
@@ -21,25 +20,6 @@ REPEATS = ["none", "daily", "weekdays", "weekly"]
 
 def zone(turn: Turn) -> str:
     return turn.profile.timezone or turn.default_timezone
-
-
-def ask_score(turn: Turn, key: str, **values: object) -> None:
-    turn.ask(turn.t(key, **values), [[(str(i), str(i)) for i in range(6)],
-                                     [(str(i), str(i)) for i in range(6, 11)]])  # fmt: skip
-
-
-def take_score(turn: Turn, event: Event, choice: str | None, key: str, **values: object):
-    """A 0-10 score from a button or typed; otherwise a clear re-ask with buttons."""
-    if choice is not None and choice.isdigit() and 0 <= int(choice) <= 10:
-        return int(choice)
-    if isinstance(event, Text):
-        value = parse_rating(event.text, 0, 10)
-        if value is not None:
-            return value
-        key_err = "score.out_of_range" if out_of_range(event.text, 0, 10) else "score.not_a_number"
-        turn.say(turn.t(key_err))
-    ask_score(turn, key, **values)
-    return None
 
 
 def task_reminder(task: Task) -> Reminder:
@@ -134,9 +114,9 @@ class ActivationFlow(Flow):
         elif state == "repeat":
             turn.ask(turn.t("ba.repeat"), [[(turn.t(f"repeat.{r}"), r)] for r in REPEATS])
         elif state == "expect_enjoy":
-            ask_score(turn, "ba.expect_enjoy")
+            scales.ask(turn, scales.TEN, "ba.expect_enjoy")
         elif state == "expect_achieve":
-            ask_score(turn, "ba.expect_achieve")
+            scales.ask(turn, scales.TEN, "ba.expect_achieve")
 
     # -- listening ---------------------------------------------------------------------------
     def handle(self, turn: Turn, event: Event, choice: str | None) -> str | None:
@@ -196,7 +176,7 @@ class ActivationFlow(Flow):
             self.show(turn, state)
             return None
         if state in ("expect_enjoy", "expect_achieve"):
-            value = take_score(turn, event, choice, f"ba.{state}")
+            value = scales.take(turn, scales.TEN, event, choice, f"ba.{state}")
             if value is None:
                 return None
             key = "expected_enjoyment" if state == "expect_enjoy" else "expected_achievement"

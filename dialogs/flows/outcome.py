@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from dialogs import scales
 from dialogs.events import Event, Text
-from dialogs.flows.activation import ask_score, take_score
 from dialogs.flows.base import Flow
 from dialogs.models import Task
 from dialogs.turn import Turn
@@ -31,9 +31,9 @@ class OutcomeFlow(Flow):
     def enter(self, turn: Turn, state: str) -> None:
         title = turn.dialog.slots["task"]["title"]
         if state == "enjoy":
-            ask_score(turn, "outcome.enjoy", title=title)
+            scales.ask(turn, scales.TEN, "outcome.enjoy", title=title)
         elif state == "achieve":
-            ask_score(turn, "outcome.achieve", title=title)
+            scales.ask(turn, scales.TEN, "outcome.achieve", title=title)
         elif state == "note":
             turn.say(turn.t("outcome.note"))
 
@@ -41,7 +41,8 @@ class OutcomeFlow(Flow):
         state = turn.dialog.state
         task = turn.dialog.slots["task"]
         if state in ("enjoy", "achieve"):
-            value = take_score(turn, event, choice, f"outcome.{state}", title=task["title"])
+            value = scales.take(turn, scales.TEN, event, choice, f"outcome.{state}",
+                                title=task["title"])  # fmt: skip
             if value is None:
                 return None
             task["actual_enjoyment" if state == "enjoy" else "actual_achievement"] = value

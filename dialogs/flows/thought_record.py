@@ -11,14 +11,13 @@ from typing import Any
 
 import nlp_models
 from dialogs import findings as F
+from dialogs import scales
 from dialogs.events import Event, Text
 from dialogs.flows.base import Flow
 from dialogs.models import ThoughtRecord
-from dialogs.parsing import out_of_range, parse_rating
 from dialogs.turn import Turn
 
 EMOTIONS = ["sad", "anxious", "angry", "ashamed", "guilty", "hopeless", "other"]
-RATING_BUTTONS = [10, 30, 50, 70, 90]
 MAX_EMOTION_WORDS = 4
 MAX_ANSWER_CHARS = 2000
 
@@ -28,27 +27,6 @@ RATINGS = {
     "rerate_belief": ("tr.rerate_belief", "belief_after"),
     "rerate_intensity": ("tr.rerate_intensity", "intensity_after"),
 }
-
-
-def ask_rating(turn: Turn, key: str, **values: object) -> None:
-    turn.ask(turn.t(key, **values), [(str(v), str(v)) for v in RATING_BUTTONS])
-
-
-def take_rating(
-    turn: Turn, event: Event, choice: str | None, key: str, **values: object
-) -> int | None:
-    """A 0-100 rating from a button or typed number; otherwise a clear re-ask with buttons."""
-    if choice is not None and choice.isdigit():
-        return int(choice)
-    if isinstance(event, Text):
-        value = parse_rating(event.text)
-        if value is not None:
-            return value
-        turn.say(
-            turn.t("rating.out_of_range" if out_of_range(event.text) else "rating.not_a_number")
-        )
-    ask_rating(turn, key, **values)
-    return None
 
 
 def and_list(turn: Turn, items: list[str]) -> str:
@@ -154,7 +132,7 @@ class ThoughtRecordFlow(Flow):
         elif state == "emotion_other":
             turn.say(turn.t("tr.emotion_other"))
         elif state in RATINGS:
-            ask_rating(turn, RATINGS[state][0], emotion=slots.get("emotion", ""))
+            scales.ask(turn, scales.PERCENT, RATINGS[state][0], emotion=slots.get("emotion", ""))
         elif state == "noticed":
             self._say_findings(turn)
         elif state == "question":
@@ -278,7 +256,8 @@ class ThoughtRecordFlow(Flow):
             return None
         if state in RATINGS:
             key, slot = RATINGS[state]
-            value = take_rating(turn, event, choice, key, emotion=slots.get("emotion", ""))
+            value = scales.take(turn, scales.PERCENT, event, choice, key,
+                                emotion=slots.get("emotion", ""))  # fmt: skip
             if value is None:
                 return None
             slots[slot] = value
