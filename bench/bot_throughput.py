@@ -27,9 +27,8 @@ from botapi_stub import FakeBotAPI  # noqa: E402
 from telegram import Update  # noqa: E402
 from telegram.ext import AIORateLimiter, Application, MessageHandler, filters  # noqa: E402
 
-from bot.app import build_engine  # noqa: E402
+from bot.app import build_engine, open_storage  # noqa: E402
 from bot.config import load_settings  # noqa: E402
-from bot.storage import Storage  # noqa: E402
 from bot.telegram import TelegramTransport  # noqa: E402
 from dialogs import Button, Command, User  # noqa: E402
 
@@ -98,10 +97,11 @@ async def whole_bot(users: int, turns: int, kind: str) -> float:
                     "TELEGRAM_BOT_TOKEN": TOKEN,
                     "TELEGRAM_BASE_URL": api.base_url,
                     "BOT_DB_PATH": f"{tmp}/bench.sqlite3",
+                    "DATA_KEY_FILE": f"{tmp}/data.key",
                 },
                 dotenv=None,
             )
-            async with Storage(settings.db_path) as storage:
+            async with open_storage(settings) as storage:
                 engine = build_engine(storage, settings)
                 engine.warm_up()
                 for u in range(users):  # onboard everyone first, through the engine
@@ -125,6 +125,7 @@ async def startup() -> tuple[float, float]:
                 "TELEGRAM_BOT_TOKEN": TOKEN,
                 "TELEGRAM_BASE_URL": api.base_url,
                 "BOT_DB_PATH": f"{tmp}/bot.sqlite3",
+                "DATA_KEY_FILE": f"{tmp}/data.key",
                 "LOG_LEVEL": "WARNING",
             }
             start = time.perf_counter()
