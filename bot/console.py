@@ -71,7 +71,10 @@ class ConsoleChat:
             # Lets a script try what a Telegram user could send that isn't text.
             return Unsupported(stripped[1:-1])
         callable_choices = [c for c in self.choices if c.data]
-        if stripped.isdigit() and 1 <= int(stripped) <= len(self.choices):
+        # A number picks a button by its position, unless the buttons are numbers themselves
+        # (a rating scale): then "5" means five.
+        numbered = any(c.label.strip().isdigit() for c in self.choices)
+        if stripped.isdigit() and not numbered and 1 <= int(stripped) <= len(self.choices):
             choice = self.choices[int(stripped) - 1]
             if choice.data:
                 return Button(choice.data)

@@ -145,7 +145,14 @@ MIGRATIONS: Sequence[str] = (
 
 # Free text people write, encrypted at rest when the storage has a cipher: table -> columns.
 ENCRYPTED = {
-    "thought_records": ("situation", "thought", "balanced_thought", "findings", "answers"),
+    "thought_records": (
+        "situation",
+        "thought",
+        "emotion",
+        "balanced_thought",
+        "findings",
+        "answers",
+    ),
     "tasks": ("title", "first_step", "note"),
     "safety_plans": ("steps",),
     "dialog_state": ("slots", "suspended"),
@@ -215,29 +222,45 @@ class Storage:
                     f"{self.path} is encrypted: a DATA_KEY is needed to open it"
                 )
             return
-        if row is not None:
-            self.cipher.check(row[0])
-            return
         async with self.transaction() as db:
-            await db.execute(
-                "INSERT INTO meta (key, value) VALUES ('key_fingerprint', ?)",
-                (self.cipher.fingerprint,),
-            )
-            # Rows written before encryption was switched on are encrypted now, once.
+            if row is None:
+                await db.execute(
+                    "INSERT INTO meta (key, value) VALUES ('key_fingerprint', ?)",
+                    (self.cipher.fingerprint,),
+                )
+            else:
+                self.cipher.check(row[0])
+            async with db.execute("SELECT value FROM meta WHERE key='encrypted_columns'") as cur:
+                done = await cur.fetchone()
+            done = json.loads(done[0]) if done else {}
+            # Columns not encrypted yet (all of them on the first start with a key, or one a
+            # later version added) get their existing plaintext values encrypted, once.
             for table, columns in ENCRYPTED.items():
-                key = "id" if table in ("thought_records", "tasks") else "user_id"
-                async with db.execute(
-                    f"SELECT {key}, user_id, {', '.join(columns)} FROM {table}"
-                ) as cur:
-                    rows = await cur.fetchall()
-                for row in rows:
-                    values = [self._enc(row[c], table, c, row["user_id"]) for c in columns]
-                    sets = ", ".join(f"{c}=?" for c in columns)
-                    await db.execute(f"UPDATE {table} SET {sets} WHERE {key}=?",
-                                     (*values, row[0]))  # fmt: skip
+                todo = [c for c in columns if c not in done.get(table, [])]
+                if todo:
+                    await self._encrypt_existing(db, table, todo)
+            await db.execute(
+                "INSERT INTO meta (key, value) VALUES ('encrypted_columns', ?) "
+                "ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                (json.dumps({t: list(c) for t, c in ENCRYPTED.items()}),),
+            )
+
+    async def _encrypt_existing(self, db: aiosqlite.Connection, table: str, columns: list[str]):
+        key = "id" if table in ("thought_records", "tasks") else "user_id"
+        async with db.execute(f"SELECT {key}, user_id, {', '.join(columns)} FROM {table}") as cur:
+            rows = await cur.fetchall()
+        for row in rows:
+            values = [
+                row[c] if row[c] is None or is_encrypted(row[c])
+                else self._enc(row[c], table, c, row["user_id"])
+                for c in columns
+            ]  # fmt: skip
+            sets = ", ".join(f"{c}=?" for c in columns)
+            await db.execute(f"UPDATE {table} SET {sets} WHERE {key}=?", (*values, row[0]))
 
     def _enc(self, value: str | None, table: str, column: str, user_id: int) -> str | None:
-        if self.cipher is None or value is None or is_encrypted(value):
+        # Always encrypted, even text that happens to start like a stored token ("enc1:...").
+        if self.cipher is None or value is None:
             return value
         return self.cipher.encrypt(value, aad_for(table, column, user_id))
 
@@ -408,7 +431,7 @@ class Storage:
                     if dialog.suspended
                     else None,
                     dialog.last_seq,
-                    now,
+                    _iso(dialog.updated_at) or now,
                 ),
             )
             for record in writes.thought_records:
@@ -422,7 +445,7 @@ class Storage:
                         _iso(record.created_at),
                         self._enc(record.situation, "thought_records", "situation", user_id),
                         self._enc(record.thought, "thought_records", "thought", user_id),
-                        record.emotion,
+                        self._enc(record.emotion, "thought_records", "emotion", user_id),
                         record.intensity_before,
                         record.belief_before,
                         record.intensity_after,
@@ -742,7 +765,7 @@ class Storage:
             created_at=_dt(r["created_at"]),
             situation=dec("situation"),
             thought=dec("thought"),
-            emotion=r["emotion"],
+            emotion=dec("emotion"),
             intensity_before=r["intensity_before"],
             belief_before=r["belief_before"],
             intensity_after=r["intensity_after"],

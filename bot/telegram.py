@@ -8,6 +8,7 @@ are served concurrently.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import deque
 
@@ -44,6 +45,7 @@ _MEDIA_KINDS = (
     "venue",
 )
 _DRAIN_TIMEOUT = 10.0
+SEND_RETRY_DELAYS = (0.5, 1.5)
 
 
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
@@ -166,8 +168,16 @@ class TelegramTransport:
         if query is not None:
             replies = await self.engine.handle(user, Button(query.data or ""), update.update_id)
             notices = [r.text for r in replies if r.kind == "notice"]
-            await query.answer(text=notices[0] if notices else None)
-            await self._consume_buttons(query.message)
+            try:
+                # The replies first: a press answered late ("query is too old") must not
+                # cost the person what the turn says, crisis lines above all.
+                await self.send_all(chat_id, replies)
+            finally:
+                with contextlib.suppress(TelegramError):
+                    await query.answer(text=notices[0] if notices else None)
+                with contextlib.suppress(TelegramError):
+                    await self._consume_buttons(query.message)
+            return
         elif update.message is not None:
             if update.effective_chat.type != "private":
                 return
@@ -183,17 +193,33 @@ class TelegramTransport:
         """Send a turn's replies in order; returns the id of the last message to the person.
         Messages for another chat (the support team's alert) go last and never stop the rest."""
         last_id = None
-        for reply in replies:
-            if reply.kind == "notice" or reply.chat_id is not None:
-                continue
-            last_id = (await self.send(chat_id, reply)).message_id
-        for reply in replies:
-            if reply.chat_id is not None:
-                try:
-                    await self.send(reply.chat_id, reply)
-                except TelegramError as exc:
-                    log.error("alert to the support chat failed: %s", type(exc).__name__)
+        try:
+            for reply in replies:
+                if reply.kind == "notice" or reply.chat_id is not None:
+                    continue
+                last_id = (await self._send_retrying(chat_id, reply)).message_id
+        finally:
+            # The support team's alert goes even when the person cannot be reached (they may
+            # have blocked the bot, which is when it matters most).
+            for reply in replies:
+                if reply.chat_id is not None:
+                    try:
+                        await self._send_retrying(reply.chat_id, reply)
+                    except TelegramError as exc:
+                        log.error("alert to the support chat failed: %s", type(exc).__name__)
         return last_id
+
+    async def _send_retrying(self, chat_id: int, reply: Reply) -> Message:
+        """A passing network error is retried a few times; the rate limiter already retries
+        RetryAfter, and a refused request (bad request, blocked) is not retried."""
+        for delay in SEND_RETRY_DELAYS:
+            try:
+                return await self.send(chat_id, reply)
+            except (BadRequest, Forbidden, RetryAfter):
+                raise
+            except NetworkError:
+                await asyncio.sleep(delay)
+        return await self.send(chat_id, reply)
 
     async def deliver(self, user_id: int, replies: list[Reply]) -> int | None:
         """The reminder loop's sender: Telegram errors become the loop's delivery outcomes."""

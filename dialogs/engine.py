@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 # A flow left alone longer than this is not silently continued: the person is asked.
 IDLE_AFTER = timedelta(hours=24)
 JOURNAL_SIZE = 8
+# how far back an update id may be and still count as a redelivered one
+REDELIVERY_WINDOW = 1000
 TASKS_SIZE = 10
 
 
@@ -156,7 +158,7 @@ class Engine:
     async def _turn(self, user: User, event: Event, seq: int | None) -> list[Reply]:
         now = self.clock()
         dialog = await self.store.load_dialog(user.id)
-        if seq is not None and dialog.last_seq is not None and seq <= dialog.last_seq:
+        if seq is not None and self._seen(dialog, seq, now):
             log.info("skipping event %s for user %s: already handled", seq, user.id)
             return []
         profile = await self.store.load_profile(user.id)
@@ -177,6 +179,19 @@ class Engine:
             turn.dialog.last_seq = seq
         await self.store.commit_turn(user.id, turn.dialog, turn.writes)
         return turn.replies
+
+    @staticmethod
+    def _seen(dialog: DialogState, seq: int, now: datetime) -> bool:
+        """A redelivery after a crash repeats recent updates within minutes. Telegram's update
+        ids may restart at random after a quiet week, so only a recent, close, not-newer id is
+        taken as a repeat; a silent drop of a real message (maybe a crisis) would be worse."""
+        last, updated = dialog.last_seq, dialog.updated_at
+        return (
+            last is not None
+            and updated is not None
+            and 0 <= last - seq < REDELIVERY_WINDOW
+            and now - updated < timedelta(days=1)
+        )
 
     async def _new_turn(
         self, user: User, profile: UserProfile, dialog: DialogState, now: datetime
@@ -268,9 +283,10 @@ class Engine:
             crisis.followup_checkin(turn)
         elif reminder.kind == "task" and task is not None:
             if now - reminder.due_at > self.settings.max_late:
-                nudges.missed(turn, task)
+                nudges.missed(turn, task)  # the bot was down when it was due
             else:
-                nudges.nudge(turn, task, self.settings.task_followup_after)
+                held_back = now - task.due_at > self.settings.max_late
+                nudges.nudge(turn, task, self.settings.task_followup_after, held_back)
             nudges.plan_next_occurrence(turn, task)
         elif reminder.kind == "task_followup" and task is not None and task.status == "nudged":
             nudges.follow_up(turn, task)
@@ -284,13 +300,18 @@ class Engine:
         if isinstance(event, Text):
             self._on_text(turn, event)
         elif isinstance(event, Command):
+            # Words typed after a command ("/new I can't go on") are checked like any message.
+            if event.args and self._risk_first(turn, event.args):
+                return
             self._on_command(turn, event)
         elif isinstance(event, Button):
             self._on_button(turn, event)
         elif isinstance(event, Unsupported):
             if event.caption and self._risk_first(turn, event.caption):
                 return
-            turn.say(turn.t("input.unsupported"))
+            # A voice message or sticker cannot be read for risk: help stays one tap away.
+            turn.say(turn.t("input.unsupported"),
+                     ((turn.global_choice(turn.t("crisis.lines_button"), "lines"),),))  # fmt: skip
             self._reprompt(turn)
 
     def _on_text(self, turn: Turn, event: Text) -> None:
@@ -358,7 +379,8 @@ class Engine:
             return False
         turn.writes.risk_events.append((analysis.risk, analysis.risk_rules))
         log.info("risk detected: level=%s rules=%s", analysis.risk, ",".join(analysis.risk_rules))
-        if analysis.risk == "crisis":
+        if analysis.risk == "crisis" or turn.dialog.flow == "safety_check":
+            # A second worrying message in answer to the direct question is taken as a yes.
             self._on_crisis(turn, text)
         else:
             crisis.concern_response(turn)
@@ -570,15 +592,18 @@ class Engine:
         )
 
     def _after_idle(self, turn: Turn, arg: str) -> None:
-        if arg == "continue" or not turn.dialog.active:
+        name = turn.dialog.flow
+        # Only a flow a command can start again can start fresh (an outcome or a check-in
+        # needs what it was started with); a button about another flow than the current
+        # one is stale.
+        if arg == "continue" or arg != name or name not in FLOW_COMMANDS.values():
             self._reprompt(turn)
             return
-        name = turn.dialog.flow
         self._leave_flow(turn)
-        if name == FLOW_COMMANDS.get("start"):
+        if name == FLOW_COMMANDS["start"]:
             FLOWS[name].start(turn)
         else:
-            self._start_flow(turn, name)
+            self._start_flow(turn, name, fresh=True)
 
     def _task_action(self, turn: Turn, arg: str) -> None:
         """Buttons on a nudge or in /tasks: done, snooze, skip, reschedule, cancel."""

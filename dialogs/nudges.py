@@ -47,11 +47,20 @@ def _buttons(turn: Turn, task: Task, full: bool = True):
     return tuple(rows)
 
 
-def nudge(turn: Turn, task: Task, follow_up_after: timedelta) -> None:
+def nudge(turn: Turn, task: Task, follow_up_after: timedelta, held_back: bool = False) -> None:
+    """The nudge. `held_back`: it waited out quiet hours or the pause after a crisis, so it
+    says when the action was planned instead of "it's time"."""
     step = turn.t("task.first_step", step=task.first_step) if task.first_step else ""
-    turn.say(turn.t("task.nudge", title=task.title, step=step), _buttons(turn, task))
+    if held_back:
+        planned = when.format_local(task.due_at, _zone(turn), turn.now)
+        text = turn.t("task.nudge_held", title=task.title, step=step, when=planned)
+    else:
+        text = turn.t("task.nudge", title=task.title, step=step)
+    turn.say(text, _buttons(turn, task))
     task.status = "nudged"
     turn.writes.tasks.append(task)
+    # A retried send runs this again: one follow-up per nudge, not one per attempt.
+    turn.writes.cancel_task_reminders.append(task.id)
     turn.writes.reminders.append(
         Reminder(task.user_id, "task_followup", turn.now + follow_up_after, task_id=task.id)
     )

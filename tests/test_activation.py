@@ -362,7 +362,7 @@ async def test_no_nudges_during_the_pause_after_a_crisis(chat, storage, clock, l
     clock.advance(hours=23)  # the follow-up check-in and the deferred nudge are both due now
     await loop.run_due()
     texts = outbox.texts()
-    assert any("check in" in t for t in texts) and any("planned action" in t for t in texts)
+    assert any("check in" in t for t in texts) and any("You had planned" in t for t in texts)
 
 
 async def test_tasks_lists_upcoming_with_cancel_buttons(chat, storage, clock):
@@ -425,3 +425,43 @@ async def test_a_task_row_written_directly_is_nudged(storage, engine, clock, loo
     )
     await loop.run_due()
     assert "Read one page" in outbox.texts()[0]
+
+
+async def test_a_retried_nudge_gets_one_follow_up_only(chat, storage, clock):
+    from bot.scheduler import DeliveryRetry
+
+    await onboard(chat)
+    await plan(chat)
+    sent = []
+    failures = [DeliveryRetry(1)]
+
+    async def send(user_id, replies):
+        if failures:
+            raise failures.pop()
+        sent.append(replies)
+        return 1
+
+    loop = ReminderLoop(storage, chat.engine, send, clock=clock)
+    clock.advance(hours=1)
+    await loop.run_due()
+    clock.advance(seconds=1)
+    await loop.run_due()
+    clock.advance(hours=3, seconds=1)
+    await loop.run_due()
+    assert sum("Just checking in" in r.text for replies in sent for r in replies) == 1
+
+
+async def test_a_nudge_held_back_by_the_crisis_pause_says_when_it_was_planned(
+    chat, storage, clock, loop
+):
+    loop, outbox = loop
+    await onboard(chat)
+    await plan(chat)  # at 11:00
+    await chat.send("I want to kill myself")
+    clock.advance(hours=1)
+    await loop.run_due()  # due, but held back until the pause ends
+    clock.advance(hours=23)
+    await loop.run_due()
+    [nudge] = [t for t in outbox.texts() if "planned" in t]
+    assert "You had planned" in nudge and "11:00" in nudge
+    assert "It's time" not in nudge

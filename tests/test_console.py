@@ -159,3 +159,12 @@ async def test_numbers_and_labels_choose_buttons_and_files_are_saved(tmp_path):
     assert (tmp_path / "files" / "chart.png").read_bytes() == b"\x89PNG..."
     assert "2) Crisis line -> https://example.org" in out.getvalue()
     assert engine.events[4] == Text("1")  # no buttons on screen: just text
+
+
+async def test_numbers_on_a_rating_scale_mean_the_number_not_the_position(tmp_path):
+    scale = [Reply("How much? 0-10", buttons=((Choice("0", data="5:0"), Choice("1", data="5:1"),
+                                                Choice("2", data="5:2")),))]  # fmt: skip
+    engine = _FakeEngine([scale, []])
+    chat = ConsoleChat(engine, tmp_path, stdin=io.StringIO("go\n2\n"), stdout=io.StringIO())
+    await chat.run()
+    assert engine.events[1] == Button("5:2")  # the label "2", not the second button ("1")

@@ -284,3 +284,47 @@ async def test_one_gentle_follow_up_a_day_later_and_its_reply_is_checked_for_ris
     # A free-text reply to the check-in goes through the risk check like any message.
     await chat.send("honestly I still want to die")
     assert "I'm safe right now" in chat.labels()
+
+
+@pytest.mark.parametrize("answer", [
+    "I'm not safe", "I'm not okay", "never felt worse", "nah, I've made up my mind",
+    "Not really sure, I'm scared of what I might do",
+])  # fmt: skip
+async def test_answers_that_only_start_like_a_no_are_not_a_no(chat, storage, answer):
+    await onboard(chat)
+    await chat.send(CONCERN)
+    await chat.send(answer)
+    assert "116 123" in chat.text  # the lines are shown, not "thank you for telling me"
+
+
+@pytest.mark.parametrize("answer", ["no", "No, not like that", "nope", "no I'm fine"])
+async def test_a_plain_no_is_a_no(chat, storage, answer):
+    await onboard(chat)
+    await chat.send(CONCERN)
+    await chat.send(answer)
+    assert "Thank you for telling me" in chat.text
+
+
+async def test_a_second_worrying_message_after_the_question_is_taken_as_yes(chat, storage):
+    await onboard(chat)
+    await chat.send(CONCERN)
+    await chat.send("No one would care if I disappeared")
+    assert "I'm safe right now" in chat.labels()
+    assert (await storage.load_profile(1001)).nudges_paused_until is not None
+
+
+async def test_words_after_a_command_are_checked_for_risk(chat, storage):
+    await onboard(chat)
+    await chat.send("/new I want to kill myself")
+    assert "116 123" in chat.text and "I'm safe right now" in chat.labels()
+    assert (await storage.load_dialog(1001)).flow is None
+
+
+async def test_update_ids_that_restart_lower_are_not_dropped(engine, storage, clock):
+    from dialogs import Text
+
+    user = User(77, "Max")
+    await engine.handle(user, Text("hello"), seq=900_000)
+    clock.advance(days=8)  # a quiet week: Telegram may start ids anywhere
+    replies = await engine.handle(user, Text(CRISIS), seq=123)
+    assert any("I'm safe right now" in [c.label for c in r.choices()] for r in replies)

@@ -277,3 +277,26 @@ def test_progress_picture_for_a_year_of_daily_records_renders(tmp_path):
         [ActivityPoint(d, d.day % 3 != 0, 3, 4, 6, 6, i) for i, d in enumerate(days)],
     )
     assert _png_size(render_progress(data, now, "Europe/London")) == (WIDTH_PX, HEIGHT_PX)
+
+
+async def test_text_that_looks_like_a_stored_token_is_still_encrypted(chat, storage, tmp_path):
+    await onboard(chat)
+    await full_record(chat, situation="enc1:this is what I typed", thought="enc1:mine too")
+    await chat.send("/journal")
+    assert "enc1:mine too" in chat.text  # read back as written
+    await storage.close()
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("bot.sqlite3*"))
+    assert b"this is what I typed" not in raw
+
+
+async def test_a_typed_emotion_is_encrypted_too(chat, storage, tmp_path):
+    await onboard(chat)
+    await chat.send("/new")
+    await chat.send("A quiet afternoon")
+    await chat.send("Nothing I do matters")
+    await chat.press("Something else")
+    await chat.send("marmalade-blue")
+    await chat.send("40")
+    await storage.close()
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("bot.sqlite3*"))
+    assert b"marmalade-blue" not in raw

@@ -297,3 +297,19 @@ async def test_progress_arrives_as_a_photo_and_export_as_documents(api, bot):
     ]
     exported = json.loads(documents[0]["document"].content)
     assert exported["tables"]["thought_records"][0]["thought"] == "I'm always late for everything"
+
+
+async def test_a_late_button_answer_or_a_bad_gateway_does_not_cost_the_crisis_lines(api, bot):
+    ann = TgUser(api, bot, 907)
+    await onboard(ann)
+    await ann.say("I feel like a burden to everyone")
+    api.fail_next(
+        "answerCallbackQuery",
+        error_code=400,
+        description="Bad Request: query is too old and response timeout expired",
+    )
+    sent = await ann.press("Yes")
+    assert "116 123" in texts(sent)  # the lines arrived although the press was answered late
+    api.fail_next("sendMessage", chat_id=907, error_code=502, description="Bad Gateway")
+    sent = await ann.say("I want to kill myself")
+    assert "116 123" in texts(sent)  # a passing gateway error is retried

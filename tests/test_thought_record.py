@@ -305,3 +305,27 @@ def test_flow_diagrams_are_up_to_date():
     assert diagrams.DOC.read_text("utf-8") == diagrams.render(), (
         "docs/flows.md is out of date: run python -m dialogs.diagrams"
     )
+
+
+async def test_start_fresh_after_a_day_in_the_outcome_questions_does_not_crash(
+    chat, storage, clock
+):
+    from dialogs import Button
+    from dialogs.flows.activation import task_reminder
+    from dialogs.models import Task, TurnWrites
+
+    await onboard(chat)
+    task = Task(user_id=1001, title="Stretch", due_at=clock.now, created_at=clock.now)
+    await storage.commit_turn(
+        1001,
+        await storage.load_dialog(1001),
+        TurnWrites(tasks=[task], reminders=[task_reminder(task)]),
+    )
+    await chat.event(Button(f"g:task:{task.id}:done"))
+    assert "actually enjoy" in chat.text
+    clock.advance(hours=25)
+    await chat.send("7")
+    assert "been a while" in chat.text
+    await chat.press("Start fresh")
+    assert "actually enjoy" in chat.text  # asked again, nothing lost
+    assert (await storage.load_dialog(1001)).flow == "outcome"

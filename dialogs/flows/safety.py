@@ -78,9 +78,14 @@ def show_plan(turn: Turn) -> None:
 
 # Typed answers to "are you having thoughts of ending your life?". Anything unclear leans to
 # yes: a gentle crisis response costs little, a miss can cost a life.
-_UNCLEAR = re.compile(r"\b(not sure|unsure|don'?t know|dunno|idk)\b", re.I)
+# Typed answers to "are you having thoughts of ending your life?". Only a short, plain "no"
+# counts as no; anything else that is not a yes is unclear and gets the lines, gently. A
+# message that merely starts with "I'm not" or "never" ("I'm not safe", "never felt worse")
+# is not a no. (The answer went through the risk check before it gets here.)
 _NO = re.compile(
-    r"^\W*(no+|nope|nah|not really|no,? not that|i'?m not|i am not|not at all|never)\b", re.I
+    r"^\W*(no+|nope|nah|not really|no,? not (like )?that|not at all|no,? i'?m not|i'?m not|"
+    r"i am not|no,? (i'?m |i am )?(fine|ok|okay|alright|safe))\W*$",
+    re.I,
 )
 _YES = re.compile(
     r"\b(yes|yeah|yep|ya|yh|y|sometimes|maybe|kind of|kinda|sort of|i am|i do|"
@@ -102,9 +107,7 @@ class SafetyCheck(Flow):
         if not isinstance(event, Text):
             return None
         text = event.text.strip()
-        if _UNCLEAR.search(text):
-            turn.dialog.slots["answer"] = "unclear"
-        elif _NO.search(text):
+        if _NO.search(text):
             turn.dialog.slots["answer"] = "no"
         elif _YES.search(text):
             turn.dialog.slots["answer"] = "yes"
