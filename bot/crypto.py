@@ -75,10 +75,14 @@ def key_fingerprint(key: bytes) -> str:
 
 def check_key(key: bytes, stored_fingerprint: str) -> None:
     """Raise WrongKey unless `key` is the key whose fingerprint the database saved."""
-    if not hmac.compare_digest(key_fingerprint(key), stored_fingerprint.strip().lower()):
+    check_fingerprint(key_fingerprint(key), stored_fingerprint)
+
+
+def check_fingerprint(fingerprint: str, stored_fingerprint: str) -> None:
+    if not hmac.compare_digest(fingerprint, stored_fingerprint.strip().lower()):
         raise WrongKey(
             f"{ENV_NAME} does not match the key this database was created with "
-            f"(expected key fingerprint {stored_fingerprint}, got {key_fingerprint(key)}). "
+            f"(expected key fingerprint {stored_fingerprint}, got {fingerprint}). "
             f"Set {ENV_NAME} to the original key, or point BOT_DB_PATH at a new database."
         )
 
@@ -172,11 +176,7 @@ class FieldCipher:
 
     def check(self, stored_fingerprint: str) -> None:
         """Raise WrongKey unless this is the key whose fingerprint the database saved."""
-        if not hmac.compare_digest(self.fingerprint, stored_fingerprint.strip().lower()):
-            raise WrongKey(
-                f"{ENV_NAME} does not match the key this database was created with "
-                f"(expected key fingerprint {stored_fingerprint}, got {self.fingerprint})"
-            )
+        check_fingerprint(self.fingerprint, stored_fingerprint)
 
     @overload
     def encrypt(self, text: str, aad: str) -> str: ...

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -144,16 +145,23 @@ class Engine:
     async def handle(self, user: User, event: Event, seq: int | None = None) -> list[Reply]:
         """One turn for one user. Turns of the same user run strictly one after another.
         `seq`, when the transport has one, makes a redelivered event a no-op."""
-        lock = self._locks.setdefault(user.id, asyncio.Lock())
-        self._waiting[user.id] = self._waiting.get(user.id, 0) + 1
+        async with self._person(user.id):
+            return await self._turn(user, event, seq)
+
+    @contextlib.asynccontextmanager
+    async def _person(self, user_id: int) -> AsyncIterator[None]:
+        """One person's turns and nudges run one after another; the lock is dropped when
+        nobody waits for it, so idle people cost no memory."""
+        lock = self._locks.setdefault(user_id, asyncio.Lock())
+        self._waiting[user_id] = self._waiting.get(user_id, 0) + 1
         try:
             async with lock:
-                return await self._turn(user, event, seq)
+                yield
         finally:
-            self._waiting[user.id] -= 1
-            if not self._waiting[user.id]:
-                del self._waiting[user.id]
-                self._locks.pop(user.id, None)
+            self._waiting[user_id] -= 1
+            if not self._waiting[user_id]:
+                del self._waiting[user_id]
+                self._locks.pop(user_id, None)
 
     async def _turn(self, user: User, event: Event, seq: int | None) -> list[Reply]:
         now = self.clock()
@@ -248,16 +256,8 @@ class Engine:
 
     async def nudge(self, reminder: Reminder) -> NudgeResult:
         """Build the message for a due reminder, under the same per-user lock as turns."""
-        lock = self._locks.setdefault(reminder.user_id, asyncio.Lock())
-        self._waiting[reminder.user_id] = self._waiting.get(reminder.user_id, 0) + 1
-        try:
-            async with lock:
-                return await self._nudge(reminder)
-        finally:
-            self._waiting[reminder.user_id] -= 1
-            if not self._waiting[reminder.user_id]:
-                del self._waiting[reminder.user_id]
-                self._locks.pop(reminder.user_id, None)
+        async with self._person(reminder.user_id):
+            return await self._nudge(reminder)
 
     async def _nudge(self, reminder: Reminder) -> NudgeResult:
         now = self.clock()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 
@@ -82,7 +82,6 @@ class Reply:
     kind: Literal["message", "notice"] = "message"
     # None: to the person in this conversation. Otherwise another chat (the support team's).
     chat_id: int | None = None
-    meta: dict = field(default_factory=dict, compare=False)
 
     def choices(self) -> list[Choice]:
         return [c for row in self.buttons for c in row]
