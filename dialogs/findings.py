@@ -13,6 +13,7 @@ DIMENSION_QUESTIONS = {
     "permanent": ["q.permanent.before", "q.permanent.year"],
     "pervasive": ["q.pervasive.area"],
     "personal": ["q.personal.else"],
+    "uncontrollable": ["q.uncontrollable.influence"],
 }
 DISTORTION_QUESTIONS = {
     "all_or_nothing": "q.trap.all_or_nothing",
@@ -31,11 +32,17 @@ DISTORTION_QUESTIONS = {
 }
 GENERAL_QUESTIONS = ["q.evidence_for", "q.evidence_against", "q.control", "q.friend"]
 MAX_QUESTIONS = 5
+# Sentence starters for the balanced thought, by what was found: each moves the explanation
+# the way attributional retraining does (from "always" to "this time", from "everything" to
+# "this area", from "I am" to "I did", from "nothing I can do" to one part that can be done).
 STARTERS = {
     "permanent": "starter.temporary",
     "pervasive": "starter.specific",
-    "personal": "starter.external",
+    "personal": "starter.behaviour",
+    "uncontrollable": "starter.influence",
 }
+CREDIT_STARTER = "starter.credit"  # a good event explained away: "Part of this was me: ..."
+FILLER_STARTERS = ["starter.even_though", "starter.understandable"]
 
 
 @dataclass(frozen=True)
@@ -73,20 +80,24 @@ def quotes(text: str, evidence, limit: int = 3) -> tuple[str, ...]:
 
 
 def as_record(analysis: Analysis) -> dict:
-    """What is kept in the thought record: labels with the evidence (offsets and words)."""
+    """What is kept in the thought record: labels with the evidence (offsets and words), the
+    ratings, the event, and the helpful evidence."""
     return {
         "dimensions": {
             name: {
-                "score": round(dim.score, 3),
+                "score": dim.score,
                 "evidence": [[e.start, e.end, e.text] for e in dim.evidence],
             }
             for name, dim in analysis.dimensions.items()
             if dim.detected
         },
+        "scores": analysis.scores,
+        "event": analysis.event,
         "distortions": {
             name: [[e.start, e.end, e.text] for e in evidence]
             for name, evidence in analysis.distortions.items()
         },
+        "helpful": [[e.label, e.start, e.end, e.text] for e in analysis.helpful],
     }
 
 
@@ -104,16 +115,49 @@ def question_plan(findings: list[Finding]) -> list[str]:
                 plan.append(key)
     if any(f.label == "permanent" for f in findings) and len(plan) < MAX_QUESTIONS - 2:
         plan.append(DIMENSION_QUESTIONS["permanent"][1])
-    for key in ("q.control", "q.friend") if plan else GENERAL_QUESTIONS:
+    # the uncontrollable question already asks what can be influenced
+    generals = ("q.friend",) if "q.uncontrollable.influence" in plan else ("q.control", "q.friend")
+    for key in generals if plan else GENERAL_QUESTIONS:
         if len(plan) < MAX_QUESTIONS:
             plan.append(key)
     return plan
 
 
 def starters(findings: list[Finding]) -> list[str]:
-    keys = [STARTERS[f.label] for f in findings if f.kind == "dimension"]
-    keys += ["starter.even_though", "starter.understandable"]
+    """Starters that fit what was found: a success explained away gets "Part of this was me"
+    first, never "This time..."."""
+    keys = []
+    if any(f.label == "discounting_positive" for f in findings):
+        keys.append(CREDIT_STARTER)
+    keys += [STARTERS[f.label] for f in findings if f.kind == "dimension"]
+    keys += FILLER_STARTERS
     return list(dict.fromkeys(keys))[:3]
+
+
+# How the balanced thought moved from the first one, in the guide's terms; each gets a word of
+# recognition.
+RECOGNITIONS = (
+    ("did", "tr.recognise.did"),
+    ("this_time", "tr.recognise.this_time"),
+    ("agency", "tr.recognise.agency"),
+)
+
+
+def recognitions(original: dict, balanced: Analysis) -> list[str]:
+    """Catalogue keys of what to recognise in a balanced thought, given the original thought's
+    stored findings (`as_record`): from "I am" to "I did", from "always" to "this time", and
+    an action the person can take."""
+    had = set(original.get("dimensions", {}))
+    helpful = {e.label for e in balanced.helpful}
+    now = {d for d in DIMENSIONS if balanced.dimensions[d].detected}
+    moved = set()
+    if "personal" in had and "personal" not in now and "behavioural" in helpful:
+        moved.add("did")
+    if "permanent" in had and "permanent" not in now and balanced.time_limits:
+        moved.add("this_time")
+    if "agency" in helpful:
+        moved.add("agency")
+    return [key for name, key in RECOGNITIONS if name in moved]
 
 
 _SENTENCE = re.compile(r"[^.!?;\n]+[.!?;]*")

@@ -1,4 +1,5 @@
-"""What a message says: explanation style (permanent, pervasive, personal), thinking traps, risk.
+"""What a message says: explanatory style (permanent, pervasive, personal, uncontrollable),
+thinking traps, risk.
 
 `analyze(text)` and `analyze_many(texts)` run one spaCy pipeline built once per process from
 `spacy.blank("en")`, a sentencizer, the lookup lemmatizer and the rule components in this package.
@@ -11,17 +12,23 @@ from collections.abc import Iterable
 from nlp_models.analysis import (
     DIMENSIONS,
     DISTORTIONS,
+    EVENTS,
+    HELPFUL_KINDS,
     RISK_LEVELS,
     Analysis,
     Dimension,
     Evidence,
 )
-from nlp_models.pipeline import build_analysis, get_nlp, prepare_text
+from nlp_models.pipeline import build_analysis, get_nlp, normalize
+from nlp_models.style import THRESHOLD
 
 __all__ = [
     "DIMENSIONS",
     "DISTORTIONS",
+    "EVENTS",
+    "HELPFUL_KINDS",
     "RISK_LEVELS",
+    "THRESHOLD",
     "Analysis",
     "Dimension",
     "Evidence",
@@ -33,13 +40,12 @@ __all__ = [
 
 def analyze(text: str) -> Analysis:
     """Analyse one message."""
-    nlp = get_nlp()
-    return build_analysis(text, nlp(prepare_text(text)))
+    norm = normalize(text)
+    return build_analysis(norm, get_nlp()(norm.text))
 
 
 def analyze_many(texts: Iterable[str], batch_size: int = 256) -> list[Analysis]:
     """Analyse many messages with `nlp.pipe`; the result keeps the input order."""
-    texts = list(texts)
-    nlp = get_nlp()
-    docs = nlp.pipe((prepare_text(t) for t in texts), batch_size=batch_size)
-    return [build_analysis(text, doc) for text, doc in zip(texts, docs, strict=True)]
+    norms = [normalize(t) for t in texts]
+    docs = get_nlp().pipe((n.text for n in norms), batch_size=batch_size)
+    return [build_analysis(n, doc) for n, doc in zip(norms, docs, strict=True)]

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-DIMENSIONS = ("permanent", "pervasive", "personal")
+# The four explanation dimensions, each rated 1-7 (CAVE's scale); `detected` is a rating of at
+# least 5 (style.THRESHOLD).
+DIMENSIONS = ("permanent", "pervasive", "personal", "uncontrollable")
 DISTORTIONS = (
     "all_or_nothing",
     "overgeneralization",
@@ -22,6 +24,8 @@ DISTORTIONS = (
     "comparing",
 )
 RISK_LEVELS = ("none", "concern", "crisis")
+EVENTS = ("bad", "good", "none")
+HELPFUL_KINDS = ("behavioural", "agency", "credit")
 
 
 @dataclass(frozen=True)
@@ -40,7 +44,7 @@ class Evidence:
 @dataclass(frozen=True)
 class Dimension:
     detected: bool
-    score: float
+    score: int  # 1 (not at all) .. 7 (extremely)
     evidence: tuple[Evidence, ...] = ()
 
 
@@ -54,16 +58,29 @@ class Analysis:
     evidence: tuple[Evidence, ...] = field(default=())
     # "en", or "other" when the message is clearly in another language (see language.py)
     language: str = "en"
+    # is the message about a bad event, a good one, or neither
+    event: str = "none"
+    # behavioural self-attribution, agency and owning a success: never findings (label = kind)
+    helpful: tuple[Evidence, ...] = ()
+    # words that limit the explanation to now ("this time", "today", "so far")
+    time_limits: tuple[Evidence, ...] = ()
 
     @property
     def attributions(self) -> dict[str, bool]:
         return {name: self.dimensions[name].detected for name in DIMENSIONS}
 
+    @property
+    def scores(self) -> dict[str, int]:
+        return {name: self.dimensions[name].score for name in DIMENSIONS}
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of the `analyze` CLI (without the caller's id)."""
         return {
             "attributions": self.attributions,
+            "scores": self.scores,
+            "event": self.event,
             "distortions": [name for name in DISTORTIONS if name in self.distortions],
             "risk": self.risk,
             "evidence": [ev.to_dict() for ev in self.evidence],
+            "helpful": [ev.to_dict() for ev in self.helpful],
         }

@@ -1,37 +1,108 @@
-"""spaCy components registered by this package.
+"""spaCy components registered by this package, in pipeline order.
 
-cbt_lemma_fix  lower-case lemmas (the lookup table is keyed by the exact text) and lemmas for chat
-               contractions the tokenizer splits ("cant" -> "ca" + "nt").
-cbt_cues       one Matcher with every pattern in patterns/*.jsonl; stores raw matches on the Doc.
-cbt_explain    reads the matches in context (negation, contrast, whose words, causes, time) and
-               stores the findings on the Doc as `doc._.cbt`.
+cbt_lookup_lemmatizer  spaCy's lookup lemmatizer, applied as one array
+cbt_lemma_fix  lower-case lemmas, and lemmas for pieces of chat contractions ("cant" -> "ca" + "nt")
+cbt_norms      the norms every rule matches: chat spellings and typos (spelling.json), symbols
+               glued to a word stripped ("die😭"), stretched words shrunk ("dieee") when that
+               gives a word the rules know
+cbt_rules      one matcher with the patterns of every rule file; `doc._.matches`
+cbt_context    clauses, sentences, negation, whose words, time (context.py); `doc._.context`
+cbt_style      explanatory style and thinking traps (style.py, traps.py); `doc._.style`,
+               `doc._.traps`
+cbt_risk       suicide and self-harm risk (risk.py); `doc._.risk`
+
+Every rule component takes `pattern_dir` in its config ("" = the package's patterns/), as spaCy
+components take their settings, so a pipeline can be built on another set of rule files.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import numpy
-from spacy.attrs import IS_ALPHA, IS_LOWER, LEMMA, LOWER, NORM, ORTH, SENT_START
+from spacy.attrs import IS_LOWER, LEMMA, LOWER, ORTH
 from spacy.lang.en import EnglishLemmatizer
-from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from nlp_models.fastmatch import RegexMatcher
-from nlp_models.resources import chat_spelling, cues, lexicon
-from nlp_models.rules import Findings, interpret
+from nlp_models.context import Modifier, build_context
+from nlp_models.fastmatch import visible_tokens
+from nlp_models.rulebook import PATTERN_DIR, Lexicon, PatternError, load_lexicon
+from nlp_models.rules import Family, RuleRunner, load_family
+from nlp_models.style import THRESHOLD, Rater, load_style
+from nlp_models.traps import TrapReader, load_traps
 
-if not Doc.has_extension("cbt_matches"):
-    Doc.set_extension("cbt_matches", default=None)
-if not Doc.has_extension("cbt"):
-    Doc.set_extension("cbt", default=None)
+for _name in ("matches", "context", "style", "traps", "risk"):
+    if not Doc.has_extension(_name):
+        Doc.set_extension(_name, default=None)
+
+_CONTEXT_KEYS = ("category", "direction", "scope", "patterns")
+_POLARITY = ("negative", "positive", "neutral")
+
+
+@dataclass(frozen=True)
+class RuleBook:
+    """Everything in one rule directory, loaded once: the lexicon and every family."""
+
+    lex: Lexicon
+    lists: dict[str, frozenset[str]]
+    families: tuple[Family, ...]
+    modifiers: dict[str, Modifier]
+    style_rules: dict[str, Any]
+    trap_rules: dict[str, Any]
+    risk: dict[str, Any]
+    negation_window: int = 6
+    subject_window: int = 8
+
+
+def _load_context(path: Path, lex: Lexicon) -> tuple[Family, dict[str, Modifier]]:
+    from nlp_models.context import CATEGORIES, DIRECTIONS, SCOPES
+
+    def check(row: dict[str, Any], where: str) -> None:
+        if row.get("category") not in (*CATEGORIES, *_POLARITY):
+            raise PatternError(f"{where}: unknown category {row.get('category')!r}")
+        if row.get("direction", "forward") not in DIRECTIONS:
+            raise PatternError(f"{where}: direction must be one of {DIRECTIONS}")
+        if row.get("scope", "clause") not in SCOPES:
+            raise PatternError(f"{where}: scope must be one of {SCOPES}")
+
+    family = load_family("context", path, lex, _CONTEXT_KEYS, lambda r: {"": r["patterns"]}, check)
+    mods = {
+        rid: Modifier(row["category"], row.get("direction", "forward"), row.get("scope", "clause"))
+        for rid, row in family.rows.items()
+    }
+    return family, mods
+
+
+@lru_cache(maxsize=4)
+def rulebook(pattern_dir: str = "") -> RuleBook:
+    from nlp_models.risk import load_risk
+
+    path = Path(pattern_dir) if pattern_dir else PATTERN_DIR
+    lex = load_lexicon(path)
+    lists = {name: frozenset(words) for name, words in lex.lists.items()}
+    ctx_family, modifiers = _load_context(path / "context.jsonl", lex)
+    style_family, style_rules = load_style(path / "style.jsonl", lex)
+    trap_family, trap_rules = load_traps(path / "traps.jsonl", lex)
+    risk_families, risk = load_risk(path, lex)
+    return RuleBook(
+        lex=lex,
+        lists=lists,
+        families=(ctx_family, style_family, trap_family, *risk_families),
+        modifiers=modifiers,
+        style_rules=style_rules,
+        trap_rules=trap_rules,
+        risk=risk,
+    )
 
 
 class LookupLemmatizer(EnglishLemmatizer):
     """spaCy's lookup lemmatizer (same table from spacy-lookups-data, same result) applied to the
-    Doc as one array: a Python Token object per word cost a sixth of the analysis time.
-    """
+    Doc as one array: a Python Token object per word cost a sixth of the analysis time."""
 
     MAX_CACHE = 200_000
 
@@ -47,6 +118,8 @@ class LookupLemmatizer(EnglishLemmatizer):
         strings = doc.vocab.strings
         rows = doc.to_array([ORTH, LEMMA])
         out = []
+        # The cache keeps lemma strings, not hashes: a Doc of another vocabulary (tests run
+        # this component on one) must not leave hashes this vocabulary does not know.
         for orth, lemma in rows.tolist():
             if lemma:
                 out.append(lemma)
@@ -54,8 +127,8 @@ class LookupLemmatizer(EnglishLemmatizer):
             hit = cache.get(orth)
             if hit is None:
                 found = table.get(orth)
-                hit = cache[orth] = strings.add(found) if isinstance(found, str) else orth
-            out.append(hit)
+                hit = cache[orth] = found if isinstance(found, str) else strings[orth]
+            out.append(strings.add(hit))
         doc.from_array([LEMMA], numpy.asarray(out, dtype="uint64").reshape(-1, 1))
         return doc
 
@@ -75,11 +148,10 @@ def make_lookup_lemmatizer(nlp, model, name, mode, overwrite, scorer) -> LookupL
 
 
 class LemmaFix:
-    def __init__(self, nlp: Language) -> None:
+    def __init__(self, nlp: Language, pattern_dir: str) -> None:
         self.nlp = nlp
-        chat = chat_spelling()["lemma"]
-        self.chat = chat
-        self.chat_ids = frozenset(nlp.vocab.strings.add(w) for w in chat)
+        self.chat = rulebook(pattern_dir).lex.lemma
+        self.chat_ids = frozenset(nlp.vocab.strings.add(w) for w in self.chat)
         self.table = None
 
     def initialize(self, get_examples=None, *, nlp: Language | None = None) -> None:
@@ -109,134 +181,183 @@ class LemmaFix:
         return doc
 
 
-@Language.factory("cbt_lemma_fix")
-def make_lemma_fix(nlp: Language, name: str) -> LemmaFix:
-    return LemmaFix(nlp)
+@Language.factory("cbt_lemma_fix", default_config={"pattern_dir": ""})
+def make_lemma_fix(nlp: Language, name: str, pattern_dir: str) -> LemmaFix:
+    return LemmaFix(nlp, pattern_dir)
 
 
-class CueMatcher:
-    """Every cue pattern, compiled once; a pattern runs only when its anchor occurs.
+_ELONGATED = re.compile(r"(\w)\1{2,}")
+_EDGE_SYMBOLS = re.compile(r"^[^\w']+|[^\w'*]+$")
 
-    Each pattern needs at least one of a few words (its rarest required token), so most
-    patterns are skipped for a given message without looking at it further.
-    """
 
-    def __init__(self, nlp: Language) -> None:
-        strings = nlp.vocab.strings
-        self.cue_by_key = {}
-        self.matcher = RegexMatcher(nlp.vocab)
-        self.always: list[int] = []
-        self.by_word: dict[int, list[int]] = {}
-        self.need_mask: dict[int, int] = {}
-        bits: dict[frozenset[int], int] = {}
-        for cue in cues():
-            key = strings.add(cue.id)
-            self.cue_by_key[key] = cue
-            index = self.matcher.add(key, cue.pattern)
-            required = [
-                frozenset(strings.add(w) for w in words) for words in _required_words(cue.pattern)
-            ]
-            if not required:
-                self.always.append(index)
-                self.need_mask[index] = 0
-                continue
-            # The pattern runs only when one word of each of its required tokens occurs: its
-            # cheapest token indexes it, the others are one bit each in a mask.
-            mask = 0
-            for words in required[1:]:
-                bit = bits.setdefault(words, 1 << len(bits))
-                mask |= bit
-            self.need_mask[index] = mask
-            for word in required[0]:
-                self.by_word.setdefault(word, []).append(index)
-        self.word_bits: dict[int, int] = {}
-        for words, bit in bits.items():
-            for word in words:
-                self.word_bits[word] = self.word_bits.get(word, 0) | bit
-        self.matcher.compile()
+class Norms:
+    """Token norms as the rules see them (the vocabulary's norms carry the spelling list; this
+    fixes the tokens that need more)."""
+
+    MAX_CACHE = 100_000
+
+    def __init__(self, nlp: Language, pattern_dir: str) -> None:
+        book = rulebook(pattern_dir)
+        self.spelling = book.lex.norm
+        for orth, norm in self.spelling.items():
+            nlp.vocab[orth].norm_ = norm
+        known: set[str] = set(self.spelling.values())
+        for words in book.lex.lists.values():
+            for w in words:
+                known.update(w.split())
+        for fam in book.families:
+            for pats in fam.patterns.values():
+                for pattern in pats:
+                    for spec in pattern:
+                        for value in spec.values():
+                            if isinstance(value, str):
+                                known.add(value)
+                            elif isinstance(value, dict):
+                                for arg in value.values():
+                                    if isinstance(arg, list):
+                                        known.update(arg)
+        self.known = frozenset(known)
+        self._cache: dict[str, str] = {}
+
+    def clean(self, norm: str) -> str:
+        hit = self._cache.get(norm)
+        if hit is not None:
+            return hit
+        out = norm
+        if not out.isalpha():
+            stripped = _EDGE_SYMBOLS.sub("", out)
+            if stripped and any(ch.isalnum() for ch in stripped):
+                out = stripped
+        out = self.spelling.get(out, out)
+        if out not in self.known and _ELONGATED.search(out):
+            for cand in (_ELONGATED.sub(r"\1\1", out), _ELONGATED.sub(r"\1", out)):
+                cand = self.spelling.get(cand, cand)
+                if cand in self.known:
+                    out = cand
+                    break
+        if len(self._cache) < self.MAX_CACHE:
+            self._cache[norm] = out
+        return out
 
     def __call__(self, doc: Doc) -> Doc:
-        rows = doc.to_array([LOWER, NORM, LEMMA, IS_ALPHA, SENT_START])
-        present = set(rows[:, :3].ravel().tolist())
-        active: set[int] = set(self.always)
-        by_word = self.by_word
-        for word in present:
-            hit = by_word.get(word)
-            if hit:
-                active.update(hit)
-        if active:
-            word_bits = self.word_bits
-            have = 0
-            for word in present:
-                have |= word_bits.get(word, 0)
-            need = self.need_mask
-            active = {i for i in active if need[i] & have == need[i]}
-        raw = self.matcher.run(self.matcher.encode(doc, rows), sorted(active)) if active else []
-        # Keep the outermost of nested matches of one pattern.
-        raw.sort(key=lambda m: (m[0], m[1], -m[2]))
-        cue_by_key = self.cue_by_key
-        found = []
-        last_key = last_end = -1
-        for key, start, end in raw:
-            if key == last_key and end <= last_end:
+        for token in doc:
+            norm = token.norm_
+            if token.is_alpha and not _ELONGATED.search(norm):
                 continue
-            last_key, last_end = key, end
-            found.append((cue_by_key[key], start, end))
-        doc._.cbt_matches = found
+            cleaned = self.clean(norm)
+            if cleaned != norm:
+                token.norm_ = cleaned
         return doc
 
 
-def _required_words(pattern: list[dict[str, Any]]) -> list[list[str]]:
-    """The word lists of the pattern's required tokens, cheapest first (stop words count as
-    costly): a match needs one word of every list in the Doc."""
-    common = lexicon()["common_word"]
-    found: list[tuple[float, list[str]]] = []
-    for spec in pattern:
-        op = spec.get("OP")
-        if op in ("?", "*", "!") or (isinstance(op, str) and op.startswith("{")):
-            continue
-        for attr in ("LOWER", "NORM", "LEMMA", "ORTH"):
-            value = spec.get(attr)
-            if isinstance(value, str):
-                words = [value]
-            elif isinstance(value, dict) and isinstance(value.get("IN"), list):
-                words = value["IN"]
-            else:
-                continue
-            words = sorted({w.lower() for w in words} | set(words))
-            # A very common word occurs in most messages, another stop word in some, a content
-            # word in few.
-            cost = sum(100 if w in common else 3 if w in STOP_WORDS else 0.1 for w in words)
-            found.append((cost, words))
-    found.sort(key=lambda item: item[0])
-    return [words for _, words in found]
+@Language.factory("cbt_norms", default_config={"pattern_dir": ""})
+def make_norms(nlp: Language, name: str, pattern_dir: str) -> Norms:
+    return Norms(nlp, pattern_dir)
 
 
-def _anchor_words(pattern: list[dict[str, Any]]) -> list[str]:
-    """The cheapest required token's words, or [] for none."""
-    required = _required_words(pattern)
-    return required[0] if required else []
-
-
-@Language.factory("cbt_cues")
-def make_cue_matcher(nlp: Language, name: str) -> CueMatcher:
-    return CueMatcher(nlp)
-
-
-class Explain:
-    def __init__(self, nlp: Language) -> None:
-        strings = nlp.vocab.strings
-        # Word lists as string hashes, to compare against Doc.to_array rows.
-        self.lex = {k: frozenset(strings.add(w) for w in v) for k, v in lexicon().items()}
+class Rules:
+    def __init__(self, nlp: Language, pattern_dir: str) -> None:
+        book = rulebook(pattern_dir)
+        self.lex = book.lex
+        self.runner = RuleRunner(
+            nlp.vocab.strings, book.families, book.lists.get("common_word", ())
+        )
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.cbt = interpret(doc, doc._.cbt_matches or [], self.lex)
+        doc._.matches = self.runner(visible_tokens(doc))
         return doc
 
 
-@Language.factory("cbt_explain")
-def make_explain(nlp: Language, name: str) -> Explain:
-    return Explain(nlp)
+@Language.factory("cbt_rules", default_config={"pattern_dir": ""})
+def make_rules(nlp: Language, name: str, pattern_dir: str) -> Rules:
+    return Rules(nlp, pattern_dir)
 
 
-__all__ = ["CueMatcher", "Explain", "Findings", "LemmaFix"]
+class ContextComponent:
+    def __init__(self, nlp: Language, pattern_dir: str, negation_window: int, subject_window: int):
+        book = rulebook(pattern_dir)
+        self.book = book
+        self.negation_window = negation_window
+        self.subject_window = subject_window
+
+    def __call__(self, doc: Doc) -> Doc:
+        matches = doc._.matches
+        book = self.book
+        modifiers = []
+        for rid, _, s, e in matches.of("context"):
+            mod = book.modifiers[rid]
+            modifiers.append((mod, s, e))
+        doc._.context = build_context(
+            doc,
+            matches.vis,
+            book.lex,
+            [m for m in modifiers if m[0].category not in _POLARITY],
+            book.lists,
+            self.negation_window,
+            self.subject_window,
+            [],
+        )
+        doc._.context.marks = [
+            (m.category, s, e) for m, s, e in modifiers if m.category in _POLARITY
+        ]
+        return doc
+
+
+@Language.factory(
+    "cbt_context",
+    default_config={"pattern_dir": "", "negation_window": 6, "subject_window": 8},
+)
+def make_context(nlp, name, pattern_dir, negation_window, subject_window) -> ContextComponent:
+    return ContextComponent(nlp, pattern_dir, negation_window, subject_window)
+
+
+class StyleComponent:
+    def __init__(self, nlp: Language, pattern_dir: str, threshold: int) -> None:
+        if threshold != THRESHOLD:
+            raise ValueError(f"the style threshold is fixed at {THRESHOLD} in this version")
+        book = rulebook(pattern_dir)
+        self.rater = Rater(book.style_rules, book.lists)
+        self.traps = TrapReader(book.trap_rules, book.lists, self.rater)
+
+    def __call__(self, doc: Doc) -> Doc:
+        from nlp_models.valence import valence
+
+        ctx = doc._.context
+        matches = doc._.matches
+        if ctx.n == 0:
+            doc._.style = doc._.traps = None
+            return doc
+        val = valence(ctx, ctx.marks)
+        style = self.rater.rate(ctx, matches.of("style"), val)
+        doc._.style = style
+        doc._.traps = self.traps.read(ctx, matches.of("traps"), val, style)
+        return doc
+
+
+@Language.factory("cbt_style", default_config={"pattern_dir": "", "threshold": THRESHOLD})
+def make_style(nlp: Language, name: str, pattern_dir: str, threshold: int) -> StyleComponent:
+    return StyleComponent(nlp, pattern_dir, threshold)
+
+
+class RiskComponent:
+    def __init__(self, nlp: Language, pattern_dir: str) -> None:
+        from nlp_models.risk import RiskAssessor
+
+        book = rulebook(pattern_dir)
+        self.assessor = RiskAssessor(book.risk["rules"], book.risk["exclusions"])
+
+    def __call__(self, doc: Doc) -> Doc:
+        from nlp_models.risk import RiskResult
+
+        ctx = doc._.context
+        matches = doc._.matches
+        if ctx.n == 0:
+            doc._.risk = RiskResult()
+            return doc
+        doc._.risk = self.assessor.assess(ctx, matches.of("risk"), matches.of("riskx"))
+        return doc
+
+
+@Language.factory("cbt_risk", default_config={"pattern_dir": ""})
+def make_risk(nlp: Language, name: str, pattern_dir: str) -> RiskComponent:
+    return RiskComponent(nlp, pattern_dir)

@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from nlp_models.analysis import DISTORTIONS, Analysis
+from nlp_models.analysis import DIMENSIONS, DISTORTIONS, Analysis
 
 PATTERNREFRAME = {
     "Black-and-white or polarized thinking / All or nothing thinking": "all_or_nothing",
@@ -156,11 +156,111 @@ def thinking_traps_report(path: Path, analyze_many: Analyzer) -> list[str]:
     return lines
 
 
+# Targets on the explanatory-style sets (issue: explanation-centred analyzer).
+STYLE_PRECISION, STYLE_RECALL, CLEAN_FLAGGED, DISCOUNT_RECALL = 0.90, 0.85, 0.05, 0.85
+STYLE_LABELS = (*DIMENSIONS, "discounts")
+
+
+def read_style_set(path: Path) -> list[dict]:
+    """Rows of an explanatory-style TSV (dev.tsv or the blind set): id, the four dimensions and
+    discounts as 0/1, valence, text; '#' lines are comments."""
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        ident, *labels, valence, text = line.split("\t")
+        rows.append(
+            {"id": ident, **{k: v == "1" for k, v in zip(STYLE_LABELS, labels, strict=True)},
+             "valence": valence, "text": text}
+        )  # fmt: skip
+    return rows
+
+
+def predicted_labels(res: Analysis) -> dict[str, bool]:
+    return {**res.attributions, "discounts": "discounting_positive" in res.distortions}
+
+
+def style_metrics(rows: list[dict], results: list[Analysis]) -> dict[str, float]:
+    """Precision and recall per dimension, the share of clean rows with any dimension, discount
+    recall, and findings on owned successes."""
+    out: dict[str, float] = {}
+    preds = [predicted_labels(r) for r in results]
+    for label in STYLE_LABELS:
+        tp = sum(row[label] and p[label] for row, p in zip(rows, preds, strict=True))
+        fp = sum(not row[label] and p[label] for row, p in zip(rows, preds, strict=True))
+        fn = sum(row[label] and not p[label] for row, p in zip(rows, preds, strict=True))
+        out[f"{label}_precision"] = tp / (tp + fp) if tp + fp else 1.0
+        out[f"{label}_recall"] = tp / (tp + fn) if tp + fn else 1.0
+        out[f"{label}_n"] = tp + fn
+    clean = [p for row, p in zip(rows, preds, strict=True) if not any(row[k] for k in STYLE_LABELS)]
+    out["clean_n"] = len(clean)
+    out["clean_flagged"] = sum(any(p[d] for d in DIMENSIONS) for p in clean) / max(1, len(clean))
+    owned = [
+        p for row, p in zip(rows, preds, strict=True)
+        if row["valence"] == "pos" and not any(row[k] for k in STYLE_LABELS)
+    ]  # fmt: skip
+    out["owned_n"] = len(owned)
+    out["owned_flagged"] = sum(any(p.values()) for p in owned)
+    helpful = [
+        p for row, p, res in zip(rows, preds, results, strict=True)
+        if not any(row[k] for k in STYLE_LABELS) and res.helpful
+    ]  # fmt: skip
+    out["helpful_n"] = len(helpful)
+    out["helpful_flagged"] = sum(any(p.values()) for p in helpful)
+    return out
+
+
+def style_report(path: Path, analyze_many: Analyzer, name: str) -> list[str]:
+    rows = read_style_set(path)
+    m = style_metrics(rows, analyze_many([r["text"] for r in rows]))
+    lines = [f"Explanatory style {name} ({path.name}): {len(rows)} sentences, {m['clean_n']} clean"]
+    for label in DIMENSIONS:
+        p, r = m[f"{label}_precision"], m[f"{label}_recall"]
+        ok = p >= STYLE_PRECISION and r >= STYLE_RECALL
+        lines.append(
+            f"  [{_mark(ok)}] {label:<15} precision {p:.3f}  recall {r:.3f}  (n={m[label + '_n']}; "
+            f"targets {STYLE_PRECISION:.2f} / {STYLE_RECALL:.2f})"
+        )
+    lines.append(
+        f"  [{_mark(m['clean_flagged'] <= CLEAN_FLAGGED)}] clean sentences with any dimension "
+        f"{m['clean_flagged']:.3f} (target <= {CLEAN_FLAGGED:.2f})"
+    )
+    r = m["discounts_recall"]
+    lines.append(
+        f"  [{_mark(r >= DISCOUNT_RECALL)}] good events explained away found {r:.3f} "
+        f"(precision {m['discounts_precision']:.3f}, n={m['discounts_n']}; target >= {DISCOUNT_RECALL:.2f})"
+    )
+    lines.append(
+        f"  [{_mark(m['owned_flagged'] == 0)}] owned successes with any finding "
+        f"{m['owned_flagged']} of {m['owned_n']} (target 0)"
+    )
+    lines.append(
+        f"  [{_mark(m['helpful_flagged'] == 0)}] clean sentences with agency or behavioural "
+        f"evidence that get a finding {m['helpful_flagged']} of {m['helpful_n']} (target 0)"
+    )
+    return lines
+
+
+_TEST_DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
+# our own sentences: one set the rules are developed against, one never tuned on
+TUNING_SET = _TEST_DATA / "explanations_tuning.tsv"
+BLIND_SET = _TEST_DATA / "explanations_blind.tsv"
+
+
 def evaluate(data_dir: Path, analyze_many: Analyzer) -> list[str] | None:
     """Report lines, or None when the development data folder is absent."""
     if not data_dir.is_dir():
         return None
     lines: list[str] = []
+    dev = data_dir / "explanations" / "dev.tsv"
+    if dev.is_file():
+        lines += style_report(dev, analyze_many, "development")
+    else:
+        lines.append(f"Explanatory style: {dev} not found, skipped")
+    if TUNING_SET.is_file():
+        lines += style_report(TUNING_SET, analyze_many, "own tuning set")
+    if BLIND_SET.is_file():
+        lines += style_report(BLIND_SET, analyze_many, "own blind set (never tuned on)")
     valid = data_dir / "patternreframe" / "valid.jsonl"
     traps = data_dir / "thinking_traps" / "thinking_traps.jsonl"
     if valid.is_file():

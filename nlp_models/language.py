@@ -8,7 +8,7 @@ import json
 import re
 from functools import cache
 
-from nlp_models.resources import PATTERN_DIR
+from nlp_models.rulebook import PATTERN_DIR
 
 MIN_WORDS = 4
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)

@@ -162,14 +162,21 @@ class ThoughtRecordFlow(Flow):
         else:
             lines = [turn.t("tr.noticed_intro")]
             dims = [f for f in found if f.kind == "dimension"]
-            if dims:
-                words = list(dict.fromkeys(w for f in dims for w in f.words))[:4]
-                names = [turn.t(f"dim.{f.label}") for f in dims]
+            style = [f for f in dims if f.label != "uncontrollable"]
+            if style:
+                words = list(dict.fromkeys(w for f in style for w in f.words))[:4]
+                names = [turn.t(f"dim.{f.label}") for f in style]
                 lines.append(turn.t("tr.dims_noticed", words=and_list(turn, [f'"{w}"' for w in words]),
                                     dimensions=and_list(turn, names)))  # fmt: skip
-                for f in dims:
-                    lines.append(f"• {turn.t(f'dim.{f.label}').capitalize()}: "
-                                 f"{turn.t(f'dim.{f.label}.why')}")  # fmt: skip
+            for f in dims:
+                lines.append(f"• {turn.t(f'dim.{f.label}').capitalize()}: "
+                             f"{turn.t(f'dim.{f.label}.why')}")  # fmt: skip
+                if any(f.label == "uncontrollable" for f in dims):
+                    # its own line: the question it gets first is what can still be influenced
+                    lines.append(turn.t("tr.uncontrollable_noticed",
+                                        words=and_list(turn, [f'"{w}"' for w in next(
+                                            f.words for f in dims if f.label == "uncontrollable"
+                                        )])))  # fmt: skip
             for f in found:
                 if f.kind == "distortion":
                     quoted = and_list(turn, [f'"{w}"' for w in f.words[:2]])
@@ -283,6 +290,10 @@ class ThoughtRecordFlow(Flow):
                 return None
             slots["balanced"] = text[:MAX_ANSWER_CHARS]
             analysis = analysis_of(turn, event.text)
+            # agency and a behavioural explanation are never findings (the analyzer does not
+            # rate them); a move towards them gets a word of recognition
+            for key in F.recognitions(slots.get("analysis", {}), analysis):
+                turn.say(turn.t(key))
             flags = [d for d in nlp_models.DIMENSIONS if analysis.dimensions[d].detected]
             slots["balanced_flags"] = flags
             slots["balanced_words"] = list(

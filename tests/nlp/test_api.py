@@ -18,7 +18,7 @@ from nlp_models import (
 
 
 def test_constants():
-    assert DIMENSIONS == ("permanent", "pervasive", "personal")
+    assert DIMENSIONS == ("permanent", "pervasive", "personal", "uncontrollable")
     assert len(DISTORTIONS) == 13 and len(set(DISTORTIONS)) == 13
     assert set(DISTORTIONS) == {
         "all_or_nothing", "overgeneralization", "labeling", "fortune_telling", "mind_reading",
@@ -36,7 +36,8 @@ def test_analysis_shape():
     assert set(result.dimensions) == set(DIMENSIONS)
     for dim in result.dimensions.values():
         assert isinstance(dim, Dimension)
-        assert 0.0 <= dim.score <= 1.0
+        assert 1 <= dim.score <= 7 and isinstance(dim.score, int)
+        assert dim.detected == (dim.score >= nlp_models.THRESHOLD)
     assert set(result.distortions) <= set(DISTORTIONS)
     assert all(result.distortions.values()), "only detected labels are keys"
     assert result.risk in RISK_LEVELS
@@ -65,8 +66,12 @@ def test_frozen():
 
 def test_to_dict_matches_cli_shape():
     out = analyze("I always fail at everything").to_dict()
-    assert set(out) == {"attributions", "distortions", "risk", "evidence"}
-    assert set(out["attributions"]) == set(DIMENSIONS)
+    assert set(out) == {
+        "attributions", "scores", "event", "distortions", "risk", "evidence", "helpful"
+    }  # fmt: skip
+    assert set(out["attributions"]) == set(DIMENSIONS) == set(out["scores"])
+    assert all(1 <= v <= 7 for v in out["scores"].values())
+    assert out["event"] in ("bad", "good", "none")
     assert all(isinstance(v, bool) for v in out["attributions"].values())
     assert all(label in DISTORTIONS for label in out["distortions"])
     assert all(set(e) == {"label", "start", "end", "text"} for e in out["evidence"])

@@ -36,8 +36,11 @@ def test_analyze_good_and_bad_lines_keep_order():
     out = [json.loads(line) for line in proc.stdout.splitlines()]
     assert [o["id"] for o in out] == ["a", 7, "c"]
     for o in out:
-        assert set(o) == {"id", "attributions", "distortions", "risk", "evidence"}
-        assert set(o["attributions"]) == {"permanent", "pervasive", "personal"}
+        assert set(o) == {
+            "id", "attributions", "scores", "event", "distortions", "risk", "evidence", "helpful"
+        }  # fmt: skip
+        assert set(o["attributions"]) == {"permanent", "pervasive", "personal", "uncontrollable"}
+        assert set(o["scores"]) == set(o["attributions"])
         assert o["risk"] in ("none", "concern", "crisis")
         for ev in o["evidence"]:
             assert set(ev) == {"label", "start", "end", "text"}

@@ -80,10 +80,11 @@ def test_no_one_blamed(traps, text):
 
 
 # --- labels of other people and global self-verdicts -------------------------------------------------
-def test_label_of_someone_else_is_global(traps, dims):
+def test_label_of_someone_else_is_labeling_not_the_writers_style(traps, dims):
+    # guide rule 8: an outside cause is neither personal nor the writer's pervasiveness
     text = "She is so inconsiderate"
     assert "labeling" in traps(text)
-    assert "pervasive" in dims(text)
+    assert not dims(text) & {"pervasive", "personal"}
 
 
 @pytest.mark.parametrize("text", ["She is so tired", "He is so excited about the trip"])
@@ -112,8 +113,11 @@ def test_prediction_without_subject(traps):
     assert not traps("going to the gym later")
 
 
-def test_time_limit_stays_in_its_clause(dims):
-    assert "permanent" in dims("My fern died last week and now every plant I buy dies")
+def test_time_limit_stays_in_its_clause(dims, traps):
+    # "every plant" is no time word (guide rule 4), but it overgeneralises; "last week" limits
+    # only its own clause
+    assert "overgeneralization" in traps("My fern died last week and now every plant I buy dies")
+    assert "permanent" in dims("My fern died last week and now I'll never keep a plant alive")
     assert "permanent" not in dims("My fern died last week")
 
 
@@ -204,9 +208,11 @@ def test_neutral_question_about_myself(traps):
 
 # --- generalising from others' reactions, flaws of the self, "better off" ----------------------------
 def test_others_always_judging_me_is_overgeneralization(traps, dims):
+    # "always" is temporal: permanent; one group of people is not the writer's whole life
     text = "my classmates always laugh at my accent"
     assert "overgeneralization" in traps(text)
-    assert {"permanent", "pervasive"} <= dims(text)
+    assert "permanent" in dims(text)
+    assert "pervasive" not in dims(text)
 
 
 def test_others_always_helping_is_not_overgeneralization(traps):
@@ -254,9 +260,10 @@ def test_feeling_read_as_a_sign(traps):
     assert "emotional_reasoning" not in traps("I feel so tired, maybe I'll have a nap")
 
 
-def test_causing_awkwardness_is_personal(traps, dims):
+def test_causing_awkwardness_is_personalization_but_one_act(traps, dims):
+    # guide rule 6: one act of the writer's is behavioural, not the helpless personal dimension
     assert "personalization" in traps("I made the dinner so awkward")
-    assert "personal" in dims("I made the dinner so awkward")
+    assert "personal" not in dims("I made the dinner so awkward")
 
 
 def test_predicting_an_empty_room(traps):

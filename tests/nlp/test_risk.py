@@ -81,8 +81,9 @@ def _patterns_with(tmp_path: Path, rule: dict) -> Path:
     import json
     import shutil
 
-    for name in ("risk_lexicon.json", "risk_context.json", "risk_exclusions.jsonl"):
-        shutil.copy(PATTERN_DIR / name, tmp_path / name)
+    for path in PATTERN_DIR.iterdir():
+        if path.name != "risk_rules.jsonl":
+            shutil.copy(path, tmp_path / path.name)
     rules = (PATTERN_DIR / "risk_rules.jsonl").read_text(encoding="utf-8")
     (tmp_path / "risk_rules.jsonl").write_text(rules + json.dumps(rule) + "\n", encoding="utf-8")
     return tmp_path
