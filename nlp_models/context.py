@@ -38,7 +38,9 @@ CATEGORIES = (
     "time_limited",  # limited to now: the whole clause
     "state",  # a passing state: the whole sentence
     "external",  # a cause outside the writer: the whole sentence
-    "pseudo",  # not a negation although it looks like one (blocks negation cues inside it)
+    "denied",  # a claim the writer denies ("it's not that nothing works", "I wouldn't say ...")
+    "pseudo",  # no negation of what follows it ("not sure", "no one"): for the negation check
+    "not_flipper",  # no negation at all ("no matter", "can't wait"): nor for the valence
 )
 DIRECTIONS = ("forward", "backward", "both")
 SCOPES = ("clause", "sentence")
@@ -67,6 +69,7 @@ class Context:
     clause_bounds: list[tuple[int, int]]
     lex: dict[str, frozenset[str]]
     pseudo_tokens: set[int] = field(default_factory=set)
+    not_flipper_tokens: set[int] = field(default_factory=set)
     scopes: dict[str, list[tuple[int, int, int, int]]] = field(default_factory=dict)
     negation_window: int = 6
     subject_window: int = 8
@@ -109,7 +112,11 @@ class Context:
 
     # -- negation and subject (the look-back rules) ---------------------------------------
     def is_negation(self, i: int) -> bool:
-        return self.norms[i] in self.lex["negation_cue"] and i not in self.pseudo_tokens
+        return (
+            self.norms[i] in self.lex["negation_cue"]
+            and i not in self.pseudo_tokens
+            and i not in self.not_flipper_tokens
+        )
 
     def negated(self, start: int, lo: int | None = None, window: int | None = None) -> bool:
         """A negation cue shortly before `start`, in its clause: the look-back stops at
@@ -236,6 +243,9 @@ def build_context(
     for mod, s, e in modifiers:
         if mod.category == "pseudo":
             ctx.pseudo_tokens.update(range(s, e))
+            continue
+        if mod.category == "not_flipper":
+            ctx.not_flipper_tokens.update(range(s, e))
             continue
         lo, hi = ctx.clause_of(s) if mod.scope == "clause" else ctx.sentence_of(s)
         if mod.direction in ("forward", "both"):

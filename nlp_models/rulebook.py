@@ -122,7 +122,8 @@ def check_word(word: str, where: str) -> None:
     for piece in word.split(" "):
         if not piece or not _WORD.match(piece):
             raise PatternError(f"bad word {word!r} in {where!r}")
-        if len(tokens_of(piece)) != 1:
+        clitic = piece.startswith("'") or piece == "n't"
+        if len(tokens_of(piece)) != 1 and not (clitic and tokens_of("i" + piece)[1:] == (piece,)):
             raise PatternError(
                 f"{piece!r} in {where!r} is split by the tokenizer into "
                 f"{list(tokens_of(piece))}: it can never match; write the tokens apart"
@@ -203,6 +204,11 @@ class Shorthand:
                 (phrases if " " in w else singles).append(w)
         return sorted(set(singles)), sorted(set(phrases)), regexes, eos
 
+    def _as_norms(self, words: list[str]) -> list[str]:
+        """Words as the norms tokens get ("'m" is matched as "am", "n't" as "not")."""
+        spell = self.lex.norm
+        return sorted({" ".join(spell.get(p, p) for p in w.split(" ")) for w in words})
+
     def parse(self, text: str) -> list[TokenPattern]:
         """The Matcher patterns one shorthand string stands for."""
         if not isinstance(text, str) or not text:
@@ -257,6 +263,8 @@ class Shorthand:
         if body.startswith("~"):
             attr, body = "LEMMA", body[1:]
         singles, phrases, regexes, eos = self._alternatives(body, where)
+        if attr == "NORM":
+            singles, phrases = self._as_norms(singles), self._as_norms(phrases)
         if negate:
             if phrases or eos or regexes:
                 raise PatternError(f"'!' takes single words only in {where!r}")

@@ -46,7 +46,7 @@ ABOUT_WRITER_ROLES = ("scope",)
 NEGATION_WINDOW = 4
 TIME_LIMIT_DISCOUNT = 3
 AREA_SCORE = 2
-_KEYS = ("role", "weight", "negatable", "standalone", "yields_to", "patterns", "examples")
+_KEYS = ("role", "weight", "negatable", "standalone", "yields_to", "also", "patterns", "examples")
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,8 @@ class StyleRule:
     negatable: bool = True
     standalone: bool = False
     yields_to: tuple[str, ...] = ()
+    # ratings a cue gives beyond its role's dimension ("whatever I touch, I break": pervasive)
+    also: tuple[tuple[str, int], ...] = ()
     examples: tuple[str, ...] = ()
 
 
@@ -67,6 +69,9 @@ def load_style(path: Path, lex: Lexicon) -> tuple[Family, dict[str, StyleRule]]:
         weight = row.get("weight", 6)
         if not isinstance(weight, int) or not LOW <= weight <= 7:
             raise PatternError(f"{where}: weight must be 1-7")
+        for dim, value in row.get("also", {}).items():
+            if dim not in DIMS or not isinstance(value, int) or not LOW <= value <= 7:
+                raise PatternError(f"{where}: also must map dimensions to ratings 1-7")
 
     family = load_family("style", path, lex, _KEYS, lambda r: {"": r["patterns"]}, check)
     rules = {}
@@ -78,6 +83,7 @@ def load_style(path: Path, lex: Lexicon) -> tuple[Family, dict[str, StyleRule]]:
             negatable=row.get("negatable", True),
             standalone=row.get("standalone", False),
             yields_to=tuple(row.get("yields_to", ())),
+            also=tuple(row.get("also", {}).items()),
             examples=tuple(row.get("examples", ())),
         )
     for rule in rules.values():
@@ -116,7 +122,8 @@ class Style:
 
 _NEEDS_NEGATION = frozenset(("anything", "anyone", "anybody", "any", "either"))
 _INHERENTLY_NEGATIVE = frozenset(("nothing", "nobody", "noone", "no", "not"))
-_AREA_STARTS = frozenset(("in", "at", "on", "from", "with", "around", "about", "as", "when"))
+_AREA_STARTS = frozenset(("in", "at", "on", "from", "with", "around", "about", "as", "when", "for",
+                          "to"))  # fmt: skip
 
 
 class Rater:
@@ -134,7 +141,7 @@ class Rater:
             n = ctx.norms[i]
             if ctx.punct[i] or n in breakers:
                 return False
-            if n in self.negators and i not in ctx.pseudo_tokens:
+            if n in self.negators and i not in ctx.pseudo_tokens | ctx.not_flipper_tokens:
                 return True
             i -= 1
             steps += 1
@@ -151,7 +158,19 @@ class Rater:
         following = ctx.norms[end + 1 : min(hi, end + 4)]
         if ctx.norms[end] == "in" and following[:1] == ["general"]:
             return False
-        return not any(w in life for w in following)
+        if following[:1] and following[0] in self.lex["universal_object"]:
+            return False  # "useless for anything", "a burden to everyone"
+        prep = ctx.norms[end]
+        if (
+            prep == "for"
+            and following[:1]
+            and (following[0].endswith("ing") or following[0] == "being")
+        ):
+            return False  # "an idiot for leaving the keys": the reason, not an area
+        if prep == "to" and following[:1] and following[0] not in self.lex["specific_det"]:
+            return False  # "too stupid to get anywhere": a verb, not a person
+        times = self.lex["time_noun"]
+        return not any(w in life or w in times for w in following)
 
     def _area_in_clause(self, ctx: Context, start: int, end: int) -> bool:
         """A scope word inside one place or thing: a prepositional phrase on a specific noun
@@ -166,7 +185,7 @@ class Rater:
             if (
                 norms[j] in ("in", "at", "on")
                 and norms[j + 1] in dets | {"work", "school"}
-                and not any(w in life for w in norms[j + 1 : j + 4])
+                and not any(w in life or w in self.lex["time_noun"] for w in norms[j + 1 : j + 4])
             ):
                 return True
         if start > lo:
@@ -196,6 +215,8 @@ class Rater:
         """The clause is about another person and the sentence says nothing of the writer
         ("she always messes things up"): their doing, not the writer's explanation."""
         lo, _ = ctx.clause_of(start)
+        if ctx.norms[lo] in self.lex["subordinator"]:
+            return False  # "since Mum died, nothing feels right": Mum heads the other clause
         j = lo
         while j < start and (ctx.norms[j] in self.lex["connector"] or ctx.punct[j]):
             j += 1
@@ -209,20 +230,30 @@ class Rater:
         return not any(ctx.norms[i] in first for i in range(s0, s1))
 
     def _about_writer(self, ctx: Context, start: int) -> bool:
-        s0, s1 = ctx.sentence_of(start)
-        first = self.lex["first_person"]
-        if any(ctx.norms[i] in first for i in range(s0, s1)):
-            return True
+        """Everyone or nobody in relation to the writer ("nobody listens to me", "everyone I
+        know"), or a clause too short to be about anything else ("nobody cares")."""
         lo, hi = ctx.clause_of(start)
-        return hi - lo <= 4  # "nobody cares", "no one understands"
+        first = self.lex["first_person"]
+        if any(ctx.norms[i] in first for i in range(lo, hi)):
+            return True
+        return hi - lo <= 4
 
     def _consequent_general(self, ctx: Context, cue_start: int, cue_end: int) -> bool:
         """Is the outcome a quantifier over the writer's actions governs general ("..., nothing
         ever changes", "nothing I do makes any difference") rather than one person or thing
         ("..., he doesn't listen", "..., my boss will never be happy")?"""
         lo, hi = ctx.clause_of(cue_start)
-        if cue_end < hi and not ctx.punct[cue_end]:
-            j = cue_end  # the quantifier is the subject of its own clause
+        noun_phrase = ctx.norms[cue_start] in (
+            "nothing",
+            "nothin",
+            "everything",
+            "anything",
+            "every",
+            "each",
+            "all",
+        )
+        if noun_phrase and cue_end < hi and not ctx.punct[cue_end]:
+            j = cue_end  # "nothing I do | makes any difference": the quantifier is the subject
         else:
             j = hi
             s_hi = ctx.sentence_of(cue_start)[1]
@@ -276,73 +307,195 @@ class Rater:
         return Style(scores, evidence, event, accepted, helpful, discounts)
 
     def _accept(self, ctx: Context, rule: StyleRule, s: int, e: int, val: Valence) -> Cue | None:
+        """The cue as the writer's explanation, with its ratings, or None when its context
+        says it is not one (see the module doc and the guide's rules)."""
         role = rule.role
         if ctx.reported(s, e) or ctx.within("past_belief", s, e):
-            return None
-        word = ctx.norms[s]
-        if role == "scope" and word in _NEEDS_NEGATION:
-            if not self._negated(ctx, s):
-                return None
-        elif role == "scope" and word in _INHERENTLY_NEGATIVE:
-            pass
-        elif rule.negatable and self._negated(ctx, s):
-            return None
+            return None  # rule 2, and a belief that is over (rule 3)
+        if role not in HELPFUL and ctx.within("denied", s, e):
+            return None  # "it's not that nothing works", "I wouldn't say I can't do anything"
+        if not self._negation_fits(ctx, rule, s):
+            return None  # rule 3
         if role in BAD_EVENT_ROLES:
             polarity = val.clause_or_sentence(ctx, s)
+            if rule.role == "quantifier" and self._consequent_negated(ctx, s):
+                polarity = min(polarity, -1)  # "whatever I do, the weight doesn't shift"
             if polarity > 0 or (polarity == 0 and not rule.standalone):
-                return None
+                return None  # rule 1
         if role in ABOUT_WRITER_ROLES and self._about_other_person(ctx, s):
-            return None
-        lo, hi = ctx.clause_of(s)
+            return None  # rule 8
         cue = Cue(rule, s, e)
-        w = rule.weight
-        if role == "temporal":
-            if self._elliptical(ctx, s, e):
-                return None
-            if ctx.within("time_limited", s, e):
-                w = max(LOW, w - TIME_LIMIT_DISCOUNT)
-            cue.dims["permanent"] = w
-        elif role == "scope":
-            if rule.id in ("scope.person", "scope.people") and not self._about_writer(ctx, s):
-                return None
-            if self._area_after(ctx, e, hi) or self._area_in_clause(ctx, s, e):
-                cue.area = True
-                w = AREA_SCORE
-            cue.dims["pervasive"] = w
-        elif role == "person":
-            if rule.id == "person.ruin_all" and ctx.subject(s) not in ("self",):
-                return None
-            cue.dims["personal"] = w
-        elif role == "label":
-            area = (
-                self._area_after(ctx, e, hi)
-                or (e < hi and ctx.norms[e] in self.lex["role_noun"])
-                or ctx.norms[e - 1] in self.lex["label_area_adj"]
-                or ctx.lemmas[e - 1] in self.lex["specific_faculty"]
-            )
-            cue.area = area
-            permanent = w
-            if ctx.within("time_limited", s, e):
-                permanent = max(LOW, w - TIME_LIMIT_DISCOUNT)
-            cue.dims.update(permanent=permanent, personal=w, pervasive=AREA_SCORE if area else w)
-        elif role == "uncontrollable":
-            # "it was out of my hands" gives a past event an outside cause, which is healthy;
-            # the helpless belief is about what one's actions can do now and next
-            if self._past(ctx, s):
-                return None
-            cue.dims["uncontrollable"] = w
-        elif role == "quantifier":
-            # the quantified actions run to the end of their clause ("no matter what I do")
-            cue.end = e = max(e, hi)
-            cue.dims["uncontrollable"] = w
-            if self._consequent_general(ctx, s, e):
-                cue.dims["pervasive"] = w
-        elif role == "discount":
-            if not rule.standalone and not self.good_event(ctx, s, val):
-                return None
-        elif role == "agency" and ctx.subject(s) in ("second", "third"):
+        rate = getattr(self, f"_rate_{role}", None)
+        if rate is not None and rate(ctx, cue, val) is False:
             return None
+        for dim, value in rule.also:
+            cue.dims[dim] = max(cue.dims.get(dim, LOW), value)
         return cue
+
+    def _negation_fits(self, ctx: Context, rule: StyleRule, s: int) -> bool:
+        word = ctx.norms[s]
+        if rule.role == "scope" and (word in _NEEDS_NEGATION or rule.id == "scope.single"):
+            return self._negated(ctx, s)  # "I can't do anything right", "not a single friend"
+        if rule.role == "scope" and word in _INHERENTLY_NEGATIVE:
+            return True
+        return not (rule.negatable and self._negated(ctx, s))
+
+    def _rate_temporal(self, ctx: Context, cue: Cue, val: Valence) -> bool:
+        s, e = cue.start, cue.end
+        if self._elliptical(ctx, s, e) or self._never_not_temporal(ctx, cue):
+            return False
+        w = cue.rule.weight
+        if ctx.within("time_limited", s, e) or self._state_cause(ctx, s):
+            w = max(LOW, w - TIME_LIMIT_DISCOUNT)  # rule 9: "this time", "because I'm tired"
+        cue.dims["permanent"] = w
+        return True
+
+    def _rate_scope(self, ctx: Context, cue: Cue, val: Valence) -> bool:
+        s, e = cue.start, cue.end
+        lo, hi = ctx.clause_of(s)
+        rid = cue.rule.id
+        if rid in ("scope.person", "scope.people"):
+            if not self._about_writer(ctx, s) or self._after_preposition(ctx, s):
+                return False  # "everyone gets nervous", "criticised me in front of everyone"
+            if rid == "scope.people" and not self._subject_position(ctx, s):
+                return False  # "bad at keeping in touch with people"
+        w = cue.rule.weight
+        if (
+            self._area_after(ctx, e, hi)
+            or self._area_in_clause(ctx, s, e)
+            or self._one_occasion(ctx, s)
+        ):
+            cue.area = True  # rule 4: "nothing on the menu", "everything went wrong this morning"
+            w = AREA_SCORE
+        cue.dims["pervasive"] = w
+        return True
+
+    def _rate_person(self, ctx: Context, cue: Cue, val: Valence) -> bool:
+        if cue.rule.id == "person.ruin_all" and ctx.subject(cue.start) not in ("self",):
+            return False  # "he ruins everything" is not the writer as the cause
+        cue.dims["personal"] = cue.rule.weight
+        return True
+
+    def _rate_label(self, ctx: Context, cue: Cue, val: Valence) -> bool:
+        s, e = cue.start, cue.end
+        if ctx.within("time_limited", s, e):
+            return False  # "I'm useless today": a state, not a character (rule 9)
+        s_hi = ctx.sentence_of(s)[1]
+        following = ctx.norms[e : min(s_hi, e + 3)]
+        role_nouns = self.lex["role_noun"]
+        area = (
+            self._area_after(ctx, e, s_hi)
+            or any(w in role_nouns for w in following[:2])
+            or ctx.norms[e - 1] in self.lex["label_area_adj"]
+            or ctx.lemmas[e - 1] in self.lex["specific_faculty"]
+            or cue.rule.id == "label.role"
+            or self._role_before(ctx, s)
+        )
+        cue.area = area  # rule 5: one role or area is not pervasive
+        w = cue.rule.weight
+        cue.dims.update(permanent=w, personal=w, pervasive=AREA_SCORE if area else w)
+        return True
+
+    def _rate_uncontrollable(self, ctx: Context, cue: Cue, val: Valence) -> bool:
+        # "it was out of my hands" gives a past event an outside cause, which is healthy; the
+        # helpless belief is about what one's actions can do now and next
+        if self._past(ctx, cue.start):
+            return False
+        cue.dims["uncontrollable"] = cue.rule.weight
+        lo, hi = ctx.clause_of(cue.start)
+        life = self.lex["life_word"]
+        if any(
+            ctx.norms[i] in life and ctx.norms[i - 1] in ("my", "own") for i in range(cue.end, hi)
+        ):
+            cue.dims["pervasive"] = cue.rule.weight  # "no control over my own life"
+        return True
+
+    def _rate_quantifier(self, ctx: Context, cue: Cue, val: Valence) -> bool:
+        w = cue.rule.weight
+        cue.dims["uncontrollable"] = w
+        if self._consequent_general(ctx, cue.start, cue.end):
+            cue.dims["pervasive"] = w
+        # the quantified actions run to the end of their clause ("no matter what I do")
+        cue.end = max(cue.end, ctx.clause_of(cue.start)[1])
+        return True
+
+    def _rate_discount(self, ctx: Context, cue: Cue, val: Valence) -> bool:
+        s = cue.start
+        if cue.rule.id == "discount.luck":
+            s0, s1 = ctx.sentence_of(s)
+            if any(ctx.norms[i] in self.lex["luck_activity"] for i in range(s0, s1)):
+                return False  # a scratchcard or the weather: luck is the honest cause
+            if s and ctx.norms[s - 1] == "time":
+                return False  # "third time lucky"
+        return cue.rule.standalone or self.good_event(ctx, s, val)
+
+    def _rate_agency(self, ctx: Context, cue: Cue, val: Valence) -> bool:
+        return ctx.subject(cue.start) not in ("second", "third")
+
+    # -- more context checks ---------------------------------------------------------------
+    def _never_not_temporal(self, ctx: Context, cue: Cue) -> bool:
+        """ "never" that is no time word: "did not" about one event ("the parcel never
+        arrived", unlike "I've never managed"), or an idiom ("I'll never understand why")."""
+        nevers = [i for i in range(cue.start, cue.end) if ctx.norms[i] == "never"]
+        if not nevers or nevers[0] + 1 >= ctx.n:
+            return False
+        s = nevers[0]
+        if ctx.lemmas[s + 1] in self.lex["never_idiom_verb"]:
+            return True  # "I'll never understand pineapple on pizza"
+        lo, hi = ctx.clause_of(s)
+        if (
+            ctx.subject(s) == "self"
+            and "again" in ctx.norms[s:hi]
+            and any(ctx.lemmas[i] in self.lex["vow_verb"] for i in range(s + 1, min(hi, s + 3)))
+        ):
+            return True  # "I'm never drinking tequila again": a vow
+        form, lemma = ctx.norms[s + 1], ctx.lemmas[s + 1]
+        # a past form: "arrived", or irregular ("got", "came"), not "going" or "gets"
+        tag_past = form.endswith("ed") or (lemma != form and not form.endswith(("ing", "s")))
+        perfect = s > 0 and ctx.norms[s - 1] in ("have", "has", "had", "'ve")
+        return tag_past and not perfect and ctx.lemmas[s + 1] not in self.lex["copula"]
+
+    def _state_cause(self, ctx: Context, s: int) -> bool:
+        """A passing state given as the cause in the sentence ("because I was tired")."""
+        s0, s1 = ctx.sentence_of(s)
+        causes = self.lex["subordinator"] | {"so"}
+        for i in range(s0, s1):
+            if ctx.norms[i] in causes:
+                lo, hi = ctx.clause_of(i)
+                if any(ctx.lemmas[j] in self.lex["state_word"] for j in range(lo, hi)):
+                    return True
+        return False
+
+    def _consequent_negated(self, ctx: Context, s: int) -> bool:
+        s0, s1 = ctx.sentence_of(s)
+        hi = ctx.clause_of(s)[1]
+        return any(ctx.is_negation(i) for i in range(hi, s1))
+
+    def _after_preposition(self, ctx: Context, s: int) -> bool:
+        lo = ctx.clause_of(s)[0]
+        return s > lo and ctx.norms[s - 1] in self.lex["scope_preposition"]
+
+    def _subject_position(self, ctx: Context, s: int) -> bool:
+        lo = ctx.clause_of(s)[0]
+        j = lo
+        while j < s and (ctx.norms[j] in self.lex["connector"] or ctx.norms[j] in ("all", "most")):
+            j += 1
+        return j == s
+
+    def _one_occasion(self, ctx: Context, s: int) -> bool:
+        """A scope word in a clause about one occasion ("everything went wrong this morning")."""
+        lo, hi = ctx.clause_of(s)
+        limits = [
+            (ms, me) for lo_, hi_, ms, me in ctx.scopes.get("time_limited", ()) if lo_ <= s < hi_
+        ]
+        occasion = self.lex["occasion_word"]
+        return any(ctx.norms[i] in occasion for ms, me in limits for i in range(ms, me))
+
+    def _role_before(self, ctx: Context, s: int) -> bool:
+        """ "As a partner I'm a total letdown": the role comes first."""
+        lo = ctx.sentence_of(s)[0]
+        words = ctx.norms[lo:s]
+        return len(words) >= 3 and words[0] == "as" and words[2] in self.lex["role_noun"]
 
     def good_event(self, ctx: Context, start: int, val: Valence) -> bool:
         """A success of the writer's in this sentence or the one before it."""
@@ -356,9 +509,16 @@ class Rater:
         return val.sentence[sid] > 0
 
     def _resolve(self, ctx: Context, cues: list[Cue]) -> list[Cue]:
-        """Overlaps: a rule gives way to the ones it yields to; a scope word inside "nothing I
-        can do" is the uncontrollable cue, not scope; a cause clause that is a label or a
-        credit is not behavioural; the behavioural cause covers its clause."""
+        """Cues read together:
+        - a rule gives way to the ones it yields to;
+        - a scope word inside "nothing I can do" or a discount is that cue, not scope;
+        - a cause clause that is a label or a credit is not behavioural, and a behavioural cause
+          covers its clause;
+        - an outside inconvenience the writer copes with ("the bus is always late, so I take the
+          earlier one"; "I can't change the weather, but I've booked a marquee") explains
+          nothing about the writer;
+        - a success explained away and then owned ("I got a lucky break, and I made the most
+          of it") is not a discount."""
         by_id: dict[str, list[Cue]] = {}
         for c in cues:
             by_id.setdefault(c.rule.id, []).append(c)
@@ -366,11 +526,16 @@ class Rater:
         def overlaps(a: Cue, b: Cue) -> bool:
             return a.start < b.end and b.start < a.end
 
+        def later_in_sentence(c: Cue, roles: tuple[str, ...]) -> bool:
+            s1 = ctx.sentence_of(c.start)[1]
+            return any(o.rule.role in roles and c.end <= o.start < s1 for o in cues)
+
         out = []
         for c in cues:
+            role = c.rule.role
             if any(overlaps(c, o) for other in c.rule.yields_to for o in by_id.get(other, ())):
                 continue
-            if c.rule.role == "scope" and any(
+            if c.rule.id in ("scope.thing", "scope.person") and any(
                 o.rule.role in ("uncontrollable", "quantifier", "discount") and overlaps(c, o)
                 for o in cues
             ):
@@ -383,5 +548,16 @@ class Rater:
                     for o in cues
                 ):
                     continue
+            copes = later_in_sentence(c, ("agency",))
+            if role == "temporal" and any(
+                o.rule.role == "agency" and ctx.clause[o.start] == ctx.clause[c.start] for o in cues
+            ):
+                continue  # "I'll double-check the tickets from now on": a plan, not a verdict
+            if role == "uncontrollable" and copes:
+                continue
+            if role == "temporal" and copes:
+                continue
+            if role == "discount" and later_in_sentence(c, ("credit",)):
+                continue
             out.append(c)
         return out

@@ -101,7 +101,8 @@ class TrapReader:
     def _negated(self, ctx: Context, start: int) -> bool:
         lo = max(ctx.clause_of(start)[0], start - NEGATION_WINDOW)
         return any(
-            ctx.norms[i] in self.negators and i not in ctx.pseudo_tokens for i in range(lo, start)
+            ctx.norms[i] in self.negators and i not in ctx.pseudo_tokens | ctx.not_flipper_tokens
+            for i in range(lo, start)
         )
 
     def _span_polarity(self, val: Valence, lo: int, hi: int) -> int:

@@ -58,16 +58,14 @@ def valence(ctx: Context, marks: list[tuple[str, int, int]]) -> Valence:
         value = {"negative": -1, "positive": 1, "neutral": 0}[category]
         for i in range(s, e):
             fixed[i] = value
-    # "no one" is no negation of what follows it (for the risk rules) but it does turn "listens"
-    # into bad news
-    flip = [
-        ctx.norms[i] in flippers
-        and (
-            i not in ctx.pseudo_tokens
-            or (ctx.norms[i] == "no" and ctx.norms[i + 1 : i + 2] == ["one"])
-        )
-        for i in range(n)
-    ]
+    # Pseudo-negations ("no one", "not even") are negations here ("no one listens", "I don't
+    # even enjoy it"); only phrases that negate nothing ("no matter", "can't wait") are not.
+    flip = [ctx.norms[i] in flippers and i not in ctx.not_flipper_tokens for i in range(n)]
+    # the words of a time limit or of reported speech carry no feeling ("right now")
+    for category in ("time_limited", "reported", "past_belief"):
+        for _, _, s, e in ctx.scopes.get(category, ()):
+            for i in range(s, e):
+                fixed.setdefault(i, 0)
 
     clause_scores = [0] * len(ctx.clause_bounds)
     # Emoji are invisible to the patterns but carry feeling: each counts for the clause of the
