@@ -100,9 +100,11 @@ def patternreframe_report(path: Path, analyze_many: Analyzer) -> list[str]:
     for dim, targets in DIMENSION_TARGETS.items():
         for pattern, target in targets:
             r = dim_hits[dim][pattern] / totals[pattern] if totals[pattern] else 0.0
+            # issue 3's targets; the guide (EXPLANATORY_STYLE.md) now decides the dimensions
+            # ("I'll never get this job" is permanent, not pervasive), so these are for reading
             lines.append(
-                f"  [{_mark(r >= target)}] {dim} recall on {PATTERNREFRAME[pattern]} "
-                f"{r:.3f} (target >= {target:.2f})"
+                f"  (info) {dim} recall on {PATTERNREFRAME[pattern]} {r:.3f} "
+                f"(issue 3 asked {target:.2f} before the guide)"
             )
     return lines
 
@@ -133,8 +135,8 @@ def thinking_traps_report(path: Path, analyze_many: Analyzer) -> list[str]:
                 trap_hits[THINKING_TRAPS[lab]] += THINKING_TRAPS[lab] in results[t].distortions
     lines = [f"Thinking traps {path.name}: {len(thoughts)} thoughts"]
     lines.append(
-        f"  [{_mark(clean >= 0.75)}] 'Not distorted' thoughts with no distortion "
-        f"{clean:.3f} of {len(undistorted)} (target >= 0.75)"
+        f"  [{_mark(clean >= 0.85)}] 'Not distorted' thoughts with no distortion "
+        f"{clean:.3f} of {len(undistorted)} (target >= 0.85)"
     )
     lines.append(
         f"  [{_mark(flagged >= 0.85)}] distorted thoughts with a distortion "

@@ -136,7 +136,7 @@ class Rater:
     def _negated(self, ctx: Context, start: int) -> bool:
         lo = ctx.clause_of(start)[0]
         i, steps = start - 1, 0
-        breakers = self.lex["clause_breaker"]
+        breakers = self.lex["clause_breaker"] | self.lex["negation_stop"]
         while i >= lo and steps < NEGATION_WINDOW:
             n = ctx.norms[i]
             if ctx.punct[i] or n in breakers:
@@ -220,7 +220,9 @@ class Rater:
         j = lo
         while j < start and (ctx.norms[j] in self.lex["connector"] or ctx.punct[j]):
             j += 1
-        head = ctx.norms[j] if j < ctx.n else ""
+        if j >= start:
+            return False  # the scope word is the subject itself ("everyone always leaves")
+        head = ctx.norms[j]
         if head in ("my", "his", "her", "their", "our", "the") and j + 1 < start:
             head = ctx.lemmas[j + 1]
         if head not in self.lex["reporter"] and head not in ("he", "she", "they"):
@@ -345,7 +347,7 @@ class Rater:
         if self._elliptical(ctx, s, e) or self._never_not_temporal(ctx, cue):
             return False
         w = cue.rule.weight
-        if ctx.within("time_limited", s, e) or self._state_cause(ctx, s):
+        if self._time_limited(ctx, s, e) or self._state_cause(ctx, s):
             w = max(LOW, w - TIME_LIMIT_DISCOUNT)  # rule 9: "this time", "because I'm tired"
         cue.dims["permanent"] = w
         return True
@@ -373,12 +375,17 @@ class Rater:
     def _rate_person(self, ctx: Context, cue: Cue, val: Valence) -> bool:
         if cue.rule.id == "person.ruin_all" and ctx.subject(cue.start) not in ("self",):
             return False  # "he ruins everything" is not the writer as the cause
+        lo = ctx.sentence_of(cue.start)[0]
+        if cue.rule.id == "person.its_me" and any(
+            ctx.norms[i] in self.lex["greeting"] for i in range(lo, cue.start)
+        ):
+            return False  # "hi, it's me"
         cue.dims["personal"] = cue.rule.weight
         return True
 
     def _rate_label(self, ctx: Context, cue: Cue, val: Valence) -> bool:
         s, e = cue.start, cue.end
-        if ctx.within("time_limited", s, e):
+        if self._time_limited(ctx, s, e):
             return False  # "I'm useless today": a state, not a character (rule 9)
         s_hi = ctx.sentence_of(s)[1]
         following = ctx.norms[e : min(s_hi, e + 3)]
@@ -430,7 +437,11 @@ class Rater:
         return cue.rule.standalone or self.good_event(ctx, s, val)
 
     def _rate_agency(self, ctx: Context, cue: Cue, val: Valence) -> bool:
-        return ctx.subject(cue.start) not in ("second", "third")
+        # "I'll get fired" is no plan: an action the writer takes, in a clause that is not bad
+        return (
+            ctx.subject(cue.start) not in ("second", "third")
+            and val.clause[ctx.clause[cue.start]] >= 0
+        )
 
     # -- more context checks ---------------------------------------------------------------
     def _never_not_temporal(self, ctx: Context, cue: Cue) -> bool:
@@ -443,10 +454,18 @@ class Rater:
         if ctx.lemmas[s + 1] in self.lex["never_idiom_verb"]:
             return True  # "I'll never understand pineapple on pizza"
         lo, hi = ctx.clause_of(s)
+        verb = s + 1
+        if ctx.norms[verb : verb + 2] == ["going", "to"]:
+            verb += 2
+        subject = s - 1
+        while subject >= lo and ctx.norms[subject] in ("am", "will", "'s", "is", "are"):
+            subject -= 1
         if (
-            ctx.subject(s) == "self"
+            subject >= lo
+            and ctx.norms[subject] in ("i", "we")
             and "again" in ctx.norms[s:hi]
-            and any(ctx.lemmas[i] in self.lex["vow_verb"] for i in range(s + 1, min(hi, s + 3)))
+            and verb < hi
+            and ctx.lemmas[verb] in self.lex["vow_verb"]
         ):
             return True  # "I'm never drinking tequila again": a vow
         form, lemma = ctx.norms[s + 1], ctx.lemmas[s + 1]
@@ -454,6 +473,39 @@ class Rater:
         tag_past = form.endswith("ed") or (lemma != form and not form.endswith(("ing", "s")))
         perfect = s > 0 and ctx.norms[s - 1] in ("have", "has", "had", "'ve")
         return tag_past and not perfect and ctx.lemmas[s + 1] not in self.lex["copula"]
+
+    def _copes_after(self, ctx: Context, cue: Cue) -> bool:
+        """A later clause of the sentence where the writer works around it: "so I print on
+        Friday", "but I've booked a marquee", "so now I keep a hook by the door"."""
+        s1 = ctx.sentence_of(cue.start)[1]
+        hi = ctx.clause_of(cue.start)[1]
+        openers = self.lex["coping_opener"]
+        k = hi
+        while k < s1:
+            lo_k, hi_k = ctx.clause_of(k)
+            words = ctx.norms[lo_k:hi_k]
+            if words and words[0] in openers:
+                rest = [w for w in words[1:] if w not in ("now", "just", "always", "already")]
+                if (
+                    rest[:1] in (["i"], ["we"])
+                    and not any(ctx.is_negation(i) for i in range(lo_k, hi_k))
+                    and not any(
+                        ctx.lemmas[i] in self.lex["not_coping_verb"] for i in range(lo_k, hi_k)
+                    )
+                    and not any(ctx.lemmas[i] in self.lex["negative"] for i in range(lo_k, hi_k))
+                ):
+                    return True
+            k = hi_k
+        return False
+
+    @staticmethod
+    def _time_limited(ctx: Context, s: int, e: int) -> bool:
+        """A time limit over the cue that is not part of it ("until the day I die" is no
+        limit)."""
+        return any(
+            lo <= s < hi and not (ms < e and s < me)
+            for lo, hi, ms, me in ctx.scopes.get("time_limited", ())
+        )
 
     def _state_cause(self, ctx: Context, s: int) -> bool:
         """A passing state given as the cause in the sentence ("because I was tired")."""
@@ -498,7 +550,8 @@ class Rater:
         return len(words) >= 3 and words[0] == "as" and words[2] in self.lex["role_noun"]
 
     def good_event(self, ctx: Context, start: int, val: Valence) -> bool:
-        """A success of the writer's in this sentence or the one before it."""
+        """A success of the writer's in this sentence or the one before it: the writer is
+        there, and an achievement or good news."""
         sid = ctx.sent[start]
         lo = ctx.sent_bounds[max(0, sid - 1)][0]
         hi = ctx.sent_bounds[sid][1]
@@ -506,7 +559,10 @@ class Rater:
         for i in range(lo, hi):
             if ctx.lemmas[i] in achievement or ctx.norms[i] in achievement:
                 return True
-        return val.sentence[sid] > 0
+        # good news of the writer's ("anyone can learn to swim" dismisses nobody's success)
+        first = self.lex["first_person"]
+        good = val.sentence[sid] > 0 or (sid > 0 and val.sentence[sid - 1] > 0)
+        return good and any(ctx.norms[i] in first for i in range(lo, hi))
 
     def _resolve(self, ctx: Context, cues: list[Cue]) -> list[Cue]:
         """Cues read together:
@@ -548,7 +604,7 @@ class Rater:
                     for o in cues
                 ):
                     continue
-            copes = later_in_sentence(c, ("agency",))
+            copes = later_in_sentence(c, ("agency",)) or self._copes_after(ctx, c)
             if role == "temporal" and any(
                 o.rule.role == "agency" and ctx.clause[o.start] == ctx.clause[c.start] for o in cues
             ):

@@ -39,10 +39,19 @@ LABEL_THRESHOLD = 0.5
 MAX_LABELS = 3
 NEGATION_WINDOW = 3
 CHECKS = ("writer", "any_speaker", "not_negated", "negative", "negative_sentence", "not_positive",
-          "internal", "strong", "after_positive", "contrast", "concession", "not_after_negative")  # fmt: skip
-# style findings that are thinking traps in their own right
-FROM_STYLE = {"label": "labeling", "person": "personalization", "discount": "discounting_positive"}
+          "internal", "strong", "after_positive", "contrast", "concession", "not_after_negative",
+          "escalated")  # fmt: skip
+# style findings that are thinking traps in their own right: a label, the person as the cause,
+# a success explained away, and a time word or a scope word over the writer's life
+FROM_STYLE = {"label": "labeling", "person": "personalization", "discount": "discounting_positive",
+              "temporal": "overgeneralization", "scope": "overgeneralization"}  # fmt: skip
 STYLE_WEIGHT = 0.6
+# a feeling is no label, and a metaphor for a feeling no catastrophe ("I feel like I'm drowning")
+FEELING_GUARDED = ("labeling", "catastrophizing")
+# where the words alone cannot tell a distortion from a hard fact, no label (the conversation
+# asks): the course of a named illness ("it will keep getting worse"), danger from a person
+# ("my husband is abusive")
+PROGNOSIS_GUARDED = ("fortune_telling", "catastrophizing", "overgeneralization")
 
 
 @dataclass(frozen=True)
@@ -105,6 +114,34 @@ class TrapReader:
             for i in range(lo, start)
         )
 
+    def _a_feeling(self, ctx: Context, s: int, e: int) -> bool:
+        """The cue names a feeling ("insecure", "unmotivated"), or sits in a "feel like"
+        clause (a metaphor for one)."""
+        states = self.lex["emotion_state"] | self.lex["feel_state"]
+        if ctx.lemmas[e - 1] in states and ctx.lemmas[e - 1] not in self.lex["label_adj"]:
+            return True
+        lo, _ = ctx.clause_of(s)
+        return any(
+            ctx.lemmas[i] == "feel" and ctx.norms[i + 1] == "like"
+            for i in range(lo, s)
+            if i + 1 < ctx.n
+        )
+
+    def _about_an_illness(self, ctx: Context, s: int) -> bool:
+        """A named illness or condition in this sentence or the one before."""
+        sid = ctx.sent[s]
+        lo = ctx.sent_bounds[max(0, sid - 1)][0]
+        hi = ctx.sent_bounds[sid][1]
+        words = self.lex["condition_word"]
+        return any(ctx.lemmas[i] in words or ctx.norms[i] in words for i in range(lo, hi))
+
+    def _names_danger(self, ctx: Context, s: int, e: int) -> bool:
+        return any(ctx.lemmas[i] in self.lex["danger_label"] for i in range(s, min(ctx.n, e + 1)))
+
+    def _mitigated(self, ctx: Context, s: int, e: int) -> bool:
+        lo = max(ctx.clause_of(s)[0], s - 2)
+        return any(ctx.norms[i] in self.lex["mitigator"] for i in range(lo, e))
+
     def _span_polarity(self, val: Valence, lo: int, hi: int) -> int:
         return sum(-1 for i in range(lo, hi) if val.negative_tokens[i]) + sum(
             1 for i in range(lo, hi) if val.positive_tokens[i]
@@ -128,13 +165,26 @@ class TrapReader:
                 # a success has to be there to be discounted
                 if label == "discounting_positive" and not self.rater.good_event(ctx, s, val):
                     continue
+                if label in FEELING_GUARDED and self._a_feeling(ctx, s, e):
+                    continue
+                if label == "catastrophizing" and self._mitigated(ctx, s, e):
+                    continue  # "a minor car crash"
+                if label in PROGNOSIS_GUARDED and self._about_an_illness(ctx, s):
+                    continue
+                if label == "labeling" and self._names_danger(ctx, s, e):
+                    continue
+                if label == "personalization" and val.of(ctx, s) > 0:
+                    continue  # "devote myself to bettering myself" blames no one
                 weights.setdefault(label, []).append(w)
                 spans.setdefault(label, []).append((s, e))
         for cue in style.cues:
             label = FROM_STYLE.get(cue.rule.role)
-            if label is not None:
-                weights.setdefault(label, []).append(STYLE_WEIGHT)
-                spans.setdefault(label, []).append((cue.start, cue.end))
+            if label is None or (
+                cue.rule.role in ("temporal", "scope") and max(cue.dims.values(), default=0) < 5
+            ):
+                continue
+            weights.setdefault(label, []).append(STYLE_WEIGHT)
+            spans.setdefault(label, []).append((cue.start, cue.end))
         scores = {label: _combine(ws) for label, ws in weights.items()}
         kept = sorted((lab for lab, sc in scores.items() if sc >= LABEL_THRESHOLD),
                       key=lambda lab: -scores[lab])[:MAX_LABELS]  # fmt: skip
@@ -162,6 +212,10 @@ class TrapReader:
             return False
         if "concession" in checks and not self._concession(ctx, s, e, val, n):
             return False
+        if "escalated" in checks:
+            lo, hi = ctx.clause_of(s)
+            if not any(ctx.norms[i] in self.lex["escalation_word"] for i in range(lo, hi)):
+                return False
         return not ("not_after_negative" in checks and s and self._span_polarity(val, 0, s) < 0)
 
     def _contrast(self, ctx: Context, start: int, end: int, val: Valence, n: int) -> bool:
