@@ -239,6 +239,7 @@ def build_context(
     )
     for s, e in pseudo:
         ctx.pseudo_tokens.update(range(s, e))
+    _quoted_speech(ctx)
     terminators = lists["contrast"]
     for mod, s, e in modifiers:
         if mod.category == "pseudo":
@@ -264,6 +265,27 @@ def build_context(
             b_lo = s
         ctx.scopes.setdefault(mod.category, []).append((b_lo, f_hi, s, e))
     return ctx
+
+
+_QUOTES = frozenset(('"', "\u201c", "\u201d", "\u00ab", "\u00bb", "''", "``"))
+
+
+def _quoted_speech(ctx: Context) -> None:
+    """Words in quotation marks are someone else's when their sentence has another speaker
+    ('my friend texted "I'm such an idiot"'); the writer's own thought in quotes ('I thought
+    "I'm useless"') stays the writer's."""
+    doc, vis = ctx.doc, ctx.vis
+    marks = [k for k in range(ctx.n) if doc[vis.index[k]].text in _QUOTES]
+    speakers = ctx.lex["reporter"] | frozenset(("he", "she", "they"))
+    verbs = ctx.lex["speech_verb"]
+    for a, b in zip(marks[::2], marks[1::2], strict=False):
+        lo = ctx.sent_bounds[ctx.sent[a]][0]
+        hi = ctx.sent_bounds[ctx.sent[b]][1]
+        outside = [i for i in range(lo, hi) if not a <= i <= b]
+        if any(ctx.lemmas[i] in speakers or ctx.norms[i] in speakers for i in outside) and any(
+            ctx.lemmas[i] in verbs for i in outside
+        ):
+            ctx.scopes.setdefault("reported", []).append((a, b + 1, a, b + 1))
 
 
 def _intensifier(norms: list[str], k: int, lists: dict[str, frozenset[str]]) -> bool:

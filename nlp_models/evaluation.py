@@ -245,7 +245,7 @@ def style_report(path: Path, analyze_many: Analyzer, name: str) -> list[str]:
 
 _TEST_DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 # our own sentences: one set the rules are developed against, one never tuned on
-TUNING_SET = _TEST_DATA / "explanations_tuning.tsv"
+TUNING_SETS = (_TEST_DATA / "explanations_tuning.tsv", _TEST_DATA / "explanations_tuning2.tsv")
 BLIND_SET = _TEST_DATA / "explanations_blind.tsv"
 
 
@@ -259,8 +259,9 @@ def evaluate(data_dir: Path, analyze_many: Analyzer) -> list[str] | None:
         lines += style_report(dev, analyze_many, "development")
     else:
         lines.append(f"Explanatory style: {dev} not found, skipped")
-    if TUNING_SET.is_file():
-        lines += style_report(TUNING_SET, analyze_many, "own tuning set")
+    for path in TUNING_SETS:
+        if path.is_file():
+            lines += style_report(path, analyze_many, "own tuning set")
     if BLIND_SET.is_file():
         lines += style_report(BLIND_SET, analyze_many, "own blind set (never tuned on)")
     valid = data_dir / "patternreframe" / "valid.jsonl"

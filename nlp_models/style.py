@@ -121,6 +121,7 @@ class Style:
 
 
 _NEEDS_NEGATION = frozenset(("anything", "anyone", "anybody", "any", "either"))
+_FAULT_RULES = frozenset(("person.fault", "person.because_of_me", "person.blame_self"))
 _INHERENTLY_NEGATIVE = frozenset(("nothing", "nobody", "noone", "no", "not"))
 _AREA_STARTS = frozenset(("in", "at", "on", "from", "with", "around", "about", "as", "when", "for",
                           "to"))  # fmt: skip
@@ -387,6 +388,13 @@ class Rater:
         s, e = cue.start, cue.end
         if self._time_limited(ctx, s, e):
             return False  # "I'm useless today": a state, not a character (rule 9)
+        words = ctx.norms[s:e]
+        if (
+            ("was" in words or "were" in words)
+            and "born" not in words
+            and words[-1] in self.lex["performance_adj"]
+        ):
+            return False  # "I was so slow": one performance, not a character
         s_hi = ctx.sentence_of(s)[1]
         following = ctx.norms[e : min(s_hi, e + 3)]
         role_nouns = self.lex["role_noun"]
@@ -428,6 +436,10 @@ class Rater:
 
     def _rate_discount(self, ctx: Context, cue: Cue, val: Valence) -> bool:
         s = cue.start
+        if cue.rule.id in ("discount.only_because", "discount.anyone_can"):
+            after = ctx.norms[cue.end : cue.end + 3]
+            if after[:1] in (["i"], ["we"]) and not {"lucky", "luck"} & set(after):
+                return False  # "only because I kept showing up": the writer's own doing
         if cue.rule.id == "discount.luck":
             s0, s1 = ctx.sentence_of(s)
             if any(ctx.norms[i] in self.lex["luck_activity"] for i in range(s0, s1)):
@@ -549,12 +561,24 @@ class Rater:
         words = ctx.norms[lo:s]
         return len(words) >= 3 and words[0] == "as" and words[2] in self.lex["role_noun"]
 
+    def discount_fits(self, ctx: Context, start: int, end: int, val: Valence) -> bool:
+        """Could a dismissal here be a success explained away? A success is there, nothing
+        negates or owns it ("not because of luck", "and I earned it"), and the luck is not a
+        scratchcard's."""
+        if self._negated(ctx, start) or not self.good_event(ctx, start, val):
+            return False
+        s0, s1 = ctx.sentence_of(start)
+        if any(ctx.norms[i] in self.lex["luck_activity"] for i in range(s0, s1)):
+            return False
+        owned = self.lex["owning_word"]
+        return not any(ctx.norms[i] in owned for i in range(s0, s1))
+
     def good_event(self, ctx: Context, start: int, val: Valence) -> bool:
-        """A success of the writer's in this sentence or the one before it: the writer is
-        there, and an achievement or good news."""
+        """A success of the writer's in this sentence or next to it: the writer is there, and
+        an achievement or good news."""
         sid = ctx.sent[start]
         lo = ctx.sent_bounds[max(0, sid - 1)][0]
-        hi = ctx.sent_bounds[sid][1]
+        hi = ctx.sent_bounds[min(len(ctx.sent_bounds) - 1, sid + 1)][1]
         achievement = self.lex["achievement"]
         for i in range(lo, hi):
             if ctx.lemmas[i] in achievement or ctx.norms[i] in achievement:
@@ -571,8 +595,8 @@ class Rater:
         - a cause clause that is a label or a credit is not behavioural, and a behavioural cause
           covers its clause;
         - an outside inconvenience the writer copes with ("the bus is always late, so I take the
-          earlier one"; "I can't change the weather, but I've booked a marquee") explains
-          nothing about the writer;
+          earlier one") explains nothing about the writer (uncontrollable is rated all the same,
+          rule 11: "I can't stop the sale, but I've called three agents");
         - a success explained away and then owned ("I got a lucky break, and I made the most
           of it") is not a discount."""
         by_id: dict[str, list[Cue]] = {}
@@ -609,11 +633,50 @@ class Rater:
                 o.rule.role == "agency" and ctx.clause[o.start] == ctx.clause[c.start] for o in cues
             ):
                 continue  # "I'll double-check the tickets from now on": a plan, not a verdict
-            if role == "uncontrollable" and copes:
-                continue
             if role == "temporal" and copes:
                 continue
             if role == "discount" and later_in_sentence(c, ("credit",)):
                 continue
+            if role == "person" and c.rule.id in _FAULT_RULES and self._names_an_act(ctx, c):
+                # "my fault for not checking the date", "because of me: I forgot the agenda":
+                # one act, behavioural (rule 6)
+                out.append(Cue(self.rules["behavioural.act"], c.start, c.end))
+                continue
             out.append(c)
         return out
+
+    def _names_an_act(self, ctx: Context, cue: Cue) -> bool:
+        """The sentence gives one act of the writer's as the fault: "for" + a doing, or a clause
+        of the writer's in the past that is no label ("I took the wrong exit", "I was on the
+        phone")."""
+        e = cue.end
+        s0, s1 = ctx.sentence_of(cue.start)
+        if (
+            e < s1
+            and ctx.norms[e] == "for"
+            and any(ctx.norms[i].endswith("ing") for i in range(e + 1, min(s1, e + 3)))
+        ):
+            return True
+        labels = self.lex["label_adj"] | self.lex["trait_noun"]
+        k = ctx.clause_of(cue.start)[1]
+        while k < s1:
+            lo, hi = ctx.clause_of(k)
+            # an explanation after a break ("my fault, I took the wrong exit"), not the event
+            # itself ("it's my fault we broke up")
+            if ctx.punct[lo - 1] or ctx.norms[lo] in ("because", "as", "since", "cause"):
+                words = [w for w in ctx.norms[lo:hi] if w not in self.lex["connector"]]
+                if (
+                    words[:1] in (["i"], ["we"])
+                    and len(words) > 1
+                    and not any(w in labels for w in words)
+                ):
+                    form, lemma = words[1], ctx.lemmas[lo + ctx.norms[lo:hi].index(words[1])]
+                    past = (
+                        form.endswith("ed")
+                        or form in ("was", "were")
+                        or (lemma != form and not form.endswith(("ing", "s")))
+                    )
+                    if past:
+                        return True
+            k = hi
+        return False

@@ -163,7 +163,7 @@ class TrapReader:
                 continue
             for label, w in rule.labels.items():
                 # a success has to be there to be discounted
-                if label == "discounting_positive" and not self.rater.good_event(ctx, s, val):
+                if label == "discounting_positive" and not self.rater.discount_fits(ctx, s, e, val):
                     continue
                 if label in FEELING_GUARDED and self._a_feeling(ctx, s, e):
                     continue
