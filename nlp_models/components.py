@@ -187,17 +187,53 @@ def make_lemma_fix(nlp: Language, name: str, pattern_dir: str) -> LemmaFix:
 
 
 _ELONGATED = re.compile(r"(\w)\1{2,}")
+
+
+def _deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Damerau distance at most one: an extra, missing, wrong or swapped letter."""
+    if a == b:
+        return True
+    la, lb = len(a), len(b)
+    if abs(la - lb) > 1:
+        return False
+    if la == lb:
+        diff = [i for i in range(la) if a[i] != b[i]]
+        return len(diff) == 1 or (
+            len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )  # fmt: skip
+    short, long_ = (a, b) if la < lb else (b, a)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+
+
 _EDGE_SYMBOLS = re.compile(r"^[^\w']+|[^\w'*]+$")
 
 
 class Norms:
     """Token norms as the rules see them (the vocabulary's norms carry the spelling list; this
-    fixes the tokens that need more)."""
+    fixes the tokens that need more):
+    - symbols glued to a word, stretched words ("dieee"), as above;
+    - a typo of one letter in a word the rules care about ("nevr", "falt", "suicde"): a word
+      that is no English word we know is read as the one cue word one edit away from it;
+    - self-talk in the second person ('I told myself "you idiot, you always ruin it"'): in a
+      sentence where the writer talks to themselves, "you" is the writer."""
 
     MAX_CACHE = 100_000
+    SELF_TALK = (("told", "myself"), ("tell", "myself"), ("telling", "myself"),
+                 ("said", "to", "myself"), ("say", "to", "myself"), ("saying", "to", "myself"),
+                 ("hear", "myself"), ("heard", "myself"), ("thought", "to", "myself"),
+                 ("think", "to", "myself"), ("in", "the", "mirror"), ("inner", "critic"),
+                 ("inner", "voice"), ("voice", "in", "my", "head"))  # fmt: skip
+    YOU_AS_ME = {"you": "i", "u": "i", "ya": "i", "your": "my", "ur": "my", "yourself": "myself",
+                 "yours": "mine", "are": "am", "'re": "am", "re": "am"}  # fmt: skip
 
     def __init__(self, nlp: Language, pattern_dir: str) -> None:
         book = rulebook(pattern_dir)
+        self.nlp = nlp
         self.spelling = book.lex.norm
         for orth, norm in self.spelling.items():
             nlp.vocab[orth].norm_ = norm
@@ -218,6 +254,41 @@ class Norms:
                                         known.update(arg)
         self.known = frozenset(known)
         self._cache: dict[str, str] = {}
+        self.targets = book.lists.get("typo_target", frozenset())
+        self._deletes: dict[str, set[str]] = {}
+        for word in self.targets:
+            for variant in {word, *_deletions(word)}:
+                self._deletes.setdefault(variant, set()).add(word)
+        self._english: frozenset[str] | None = None
+
+    def _english_words(self) -> frozenset[str]:
+        """Words we know are English: the lookup lemmatizer's table (forms and lemmas), spaCy's
+        stop words and every word of the rules."""
+        if self._english is None:
+            from spacy.lang.en.stop_words import STOP_WORDS
+
+            words = set(STOP_WORDS) | set(self.known)
+            if "lemmatizer" in self.nlp.pipe_names:
+                lookups = self.nlp.get_pipe("lemmatizer").lookups
+                if "lemma_lookup" in lookups:
+                    strings = self.nlp.vocab.strings
+                    for key, value in lookups.get_table("lemma_lookup").items():
+                        words.add(value)
+                        if key in strings:
+                            words.add(strings[key])
+            self._english = frozenset(words)
+        return self._english
+
+    def _typo(self, word: str) -> str | None:
+        """The one cue word a single-edit typo stands for, if exactly one fits."""
+        if len(word) < 4 or not word.isalpha() or word in self._english_words():
+            return None
+        found = set()
+        for variant in {word, *_deletions(word)}:
+            for target in self._deletes.get(variant, ()):
+                if _one_edit(word, target):
+                    found.add(target)
+        return found.pop() if len(found) == 1 else None
 
     def clean(self, norm: str) -> str:
         hit = self._cache.get(norm)
@@ -235,19 +306,38 @@ class Norms:
                 if cand in self.known:
                     out = cand
                     break
+        if out not in self.known:
+            out = self._typo(out) or out
         if len(self._cache) < self.MAX_CACHE:
             self._cache[norm] = out
         return out
 
     def __call__(self, doc: Doc) -> Doc:
+        known = self.known
         for token in doc:
             norm = token.norm_
-            if token.is_alpha and not _ELONGATED.search(norm):
+            if token.is_alpha and norm in known and not _ELONGATED.search(norm):
                 continue
             cleaned = self.clean(norm)
             if cleaned != norm:
                 token.norm_ = cleaned
+        self._self_talk(doc)
         return doc
+
+    def _self_talk(self, doc: Doc) -> None:
+        norms = [t.norm_ for t in doc]
+        if not any(n in ("you", "u", "ya", "your", "ur", "yourself") for n in norms):
+            return
+        for sent in doc.sents if doc.has_annotation("SENT_START") else [doc[:]]:
+            words = norms[sent.start : sent.end]
+            if not any(
+                tuple(words[i : i + len(m)]) == m for m in self.SELF_TALK for i in range(len(words))
+            ):
+                continue
+            for token in sent:
+                new = self.YOU_AS_ME.get(token.norm_)
+                if new is not None:
+                    token.norm_ = new
 
 
 @Language.factory("cbt_norms", default_config={"pattern_dir": ""})

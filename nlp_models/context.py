@@ -39,6 +39,7 @@ CATEGORIES = (
     "state",  # a passing state: the whole sentence
     "external",  # a cause outside the writer: the whole sentence
     "denied",  # a claim the writer denies ("it's not that nothing works", "I wouldn't say ...")
+    "help_question",  # a request for practical help ("any tips for a toddler who never sleeps?")
     "pseudo",  # no negation of what follows it ("not sure", "no one"): for the negation check
     "not_flipper",  # no negation at all ("no matter", "can't wait"): nor for the valence
 )

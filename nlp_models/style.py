@@ -122,6 +122,8 @@ class Style:
 
 _NEEDS_NEGATION = frozenset(("anything", "anyone", "anybody", "any", "either"))
 _FAULT_RULES = frozenset(("person.fault", "person.because_of_me", "person.blame_self"))
+_SCOPE_WORDS = frozenset(("everyone", "everybody", "nobody", "noone", "no", "nothing", "everything",
+                          "anything", "anyone", "anybody"))  # fmt: skip
 _INHERENTLY_NEGATIVE = frozenset(("nothing", "nobody", "noone", "no", "not"))
 _AREA_STARTS = frozenset(("in", "at", "on", "from", "with", "around", "about", "as", "when", "for",
                           "to"))  # fmt: skip
@@ -327,6 +329,8 @@ class Rater:
                 return None  # rule 1
         if role in ABOUT_WRITER_ROLES and self._about_other_person(ctx, s):
             return None  # rule 8
+        if role in ("temporal", "scope") and not self._about_the_writers_life(ctx, s):
+            return None
         cue = Cue(rule, s, e)
         rate = getattr(self, f"_rate_{role}", None)
         if rate is not None and rate(ctx, cue, val) is False:
@@ -335,10 +339,33 @@ class Rater:
             cue.dims[dim] = max(cue.dims.get(dim, LOW), value)
         return cue
 
+    def _about_the_writers_life(self, ctx: Context, s: int) -> bool:
+        """Not a request for practical help about someone or something else ("any tips for a
+        toddler who never sleeps?"), not a normalising fact ("babies always cry more in the
+        evening"), not a scope word over an outside cause ("everyone was late because the
+        bridge was closed", rule 8)."""
+        s0, s1 = ctx.sentence_of(s)
+        first = self.lex["first_person"]
+        writer = ctx.subject(s) == "self"
+        if ctx.within("help_question", s) and not writer:
+            return False
+        lo = ctx.clause_of(s)[0]
+        j = lo
+        while j < s and ctx.norms[j] in self.lex["connector"]:
+            j += 1
+        generic = ctx.norms[j] in self.lex["generic_plural"] or ctx.norms[j : j + 2] == [
+            "new",
+            "parents",
+        ]
+        if generic and not any(ctx.norms[i] in first for i in range(s0, s1)):
+            return False
+        return not (ctx.norms[s] in _SCOPE_WORDS and ctx.within("external", s))
+
     def _negation_fits(self, ctx: Context, rule: StyleRule, s: int) -> bool:
         word = ctx.norms[s]
         if rule.role == "scope" and (word in _NEEDS_NEGATION or rule.id == "scope.single"):
-            return self._negated(ctx, s)  # "I can't do anything right", "not a single friend"
+            # "I can't do anything right", "not a single friend", "will anything ever change?"
+            return self._negated(ctx, s) or self._question(ctx, s)
         if rule.role == "scope" and word in _INHERENTLY_NEGATIVE:
             return True
         return not (rule.negatable and self._negated(ctx, s))
@@ -357,6 +384,8 @@ class Rater:
         s, e = cue.start, cue.end
         lo, hi = ctx.clause_of(s)
         rid = cue.rule.id
+        if e < ctx.n and ctx.norms[e] in ("more", "else", "less") and ctx.norms[s] != "everyone":
+            return False  # "nothing more than nerves": an idiom, no scope
         if rid in ("scope.person", "scope.people"):
             if not self._about_writer(ctx, s) or self._after_preposition(ctx, s):
                 return False  # "everyone gets nervous", "criticised me in front of everyone"
@@ -519,6 +548,11 @@ class Rater:
             for lo, hi, ms, me in ctx.scopes.get("time_limited", ())
         )
 
+    @staticmethod
+    def _question(ctx: Context, s: int) -> bool:
+        s1 = ctx.sentence_of(s)[1]
+        return any(ctx.doc[ctx.vis.index[i]].text.startswith("?") for i in range(s, s1))
+
     def _state_cause(self, ctx: Context, s: int) -> bool:
         """A passing state given as the cause in the sentence ("because I was tired")."""
         s0, s1 = ctx.sentence_of(s)
@@ -633,7 +667,7 @@ class Rater:
                 o.rule.role == "agency" and ctx.clause[o.start] == ctx.clause[c.start] for o in cues
             ):
                 continue  # "I'll double-check the tickets from now on": a plan, not a verdict
-            if role == "temporal" and copes:
+            if role in ("temporal", "scope") and copes:
                 continue
             if role == "discount" and later_in_sentence(c, ("credit",)):
                 continue
