@@ -20,11 +20,13 @@ log = logging.getLogger(__name__)
 
 
 def open_storage(settings: Settings) -> Storage:
-    """The database with the data key: DATA_KEY, or a local key file made on first start."""
+    """The database with the data key: DATA_KEY, or a local key file made on first start.
+    Where the key came from is said once the database is open (`key_note`), so a start that
+    fails says only why it failed."""
     key, note = load_key(settings.data_key, settings.data_key_file)
-    if note:
-        print(note, file=sys.stderr, flush=True)
-    return Storage(settings.db_path, FieldCipher(key))
+    storage = Storage(settings.db_path, FieldCipher(key))
+    storage.key_note = note
+    return storage
 
 
 def build_engine(storage: Storage, settings: Settings) -> Engine:
@@ -43,6 +45,8 @@ def build_engine(storage: Storage, settings: Settings) -> Engine:
 
 async def run(settings: Settings) -> None:
     async with open_storage(settings) as storage:
+        if storage.key_note:
+            print(storage.key_note, file=sys.stderr, flush=True)
         engine = build_engine(storage, settings)
         engine.warm_up()
         if settings.telegram_token:

@@ -12,8 +12,10 @@ overlap (the engine's per-person lock), so no turn sees another turn's half-writ
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
+import sqlite3
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -156,6 +158,7 @@ ENCRYPTED = {
     "tasks": ("title", "first_step", "note"),
     "safety_plans": ("steps",),
     "dialog_state": ("slots", "suspended"),
+    "users": ("first_name",),
 }
 _JSON_COLUMNS = {
     "thought_records": ("findings", "answers"),
@@ -168,10 +171,19 @@ USER_TABLES = ("users", "dialog_state", "thought_records", "tasks", "reminders",
                "risk_events")  # fmt: skip
 
 SCHEMA_VERSION = len(MIGRATIONS)
+# How long a write waits for another process's lock (a backup, the sqlite3 shell) before the
+# turn fails. Short: a person in crisis gets the lines without the database, and a start-up on
+# a locked database says so within seconds.
+BUSY_TIMEOUT_MS = 2000
 
 
 class SchemaTooNew(RuntimeError):
     pass
+
+
+class StorageUnavailable(RuntimeError):
+    """The database cannot be opened or brought to the current schema (corrupt, unreadable,
+    locked by another process, a failed migration). The message is one line."""
 
 
 class EncryptionMismatch(RuntimeError):
@@ -190,19 +202,25 @@ class Storage:
     def __init__(self, path: str | os.PathLike[str], cipher: FieldCipher | None = None) -> None:
         self.path = Path(path)
         self.cipher = cipher
+        self.key_note = ""
         self._writer: aiosqlite.Connection | None = None
         self._write_lock = asyncio.Lock()
         # called after a turn added reminders, so the reminder loop can wake up early
         self.reminder_listeners: list[Callable[[], None]] = []
 
     async def open(self) -> Storage:
-        if str(self.path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._writer = await self._connect()
-            await self._writer.execute("PRAGMA journal_mode=WAL")
-            await self._migrate()
-            await self._check_key()
+            try:
+                if str(self.path) != ":memory:":
+                    self._create_private()
+                    await asyncio.to_thread(self._preflight)
+                self._writer = await self._connect()
+                await self._writer.execute("PRAGMA journal_mode=WAL")
+                await self._migrate()
+                await self._check_key()
+            except (sqlite3.Error, OSError) as exc:
+                reason = " ".join(str(exc).split()) or type(exc).__name__
+                raise StorageUnavailable(f"cannot open the database {self.path}: {reason}") from exc
         except BaseException:
             # An open connection's thread would keep the process alive after the error.
             await self.close()
@@ -265,17 +283,48 @@ class Storage:
         return self.cipher.encrypt(value, aad_for(table, column, user_id))
 
     def _dec(self, value: str | None, table: str, column: str, user_id: int) -> str | None:
-        if self.cipher is None or value is None:
+        # An empty column default ('' for a name never given) holds nothing to decrypt.
+        if self.cipher is None or not value:
             return value
         return self.cipher.decrypt(value, aad_for(table, column, user_id))
 
+    def _create_private(self) -> None:
+        """A folder and database file the bot creates are the bot's alone (0700 and 0600);
+        SQLite gives the -wal and -shm files the database file's permissions. Existing ones
+        are left as the operator set them."""
+        folder = self.path.parent
+        if not folder.exists():
+            folder.mkdir(parents=True, exist_ok=True)
+            os.chmod(folder, 0o700)
+        if not self.path.exists():
+            with contextlib.suppress(FileExistsError):
+                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+    def _preflight(self) -> None:
+        """Open and read the file once without aiosqlite: a file that is no database, or no
+        file at all, fails here with sqlite3's own message. (A failed aiosqlite connect leaves
+        its thread to report the error to an event loop that may be gone by then.)"""
+        conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            conn.close()
+
     async def _connect(self) -> aiosqlite.Connection:
         conn = await aiosqlite.connect(self.path, isolation_level=None)
-        conn.row_factory = aiosqlite.Row
-        await conn.execute("PRAGMA foreign_keys=ON")
-        await conn.execute("PRAGMA busy_timeout=5000")
-        # NORMAL in WAL mode survives a killed process; only an OS crash can lose the last turn.
-        await conn.execute("PRAGMA synchronous=NORMAL")
+        try:
+            conn.row_factory = aiosqlite.Row
+            await conn.execute("PRAGMA foreign_keys=ON")
+            await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            # NORMAL in WAL mode survives a killed process; only an OS crash can lose the
+            # last turn.
+            await conn.execute("PRAGMA synchronous=NORMAL")
+            # Deleted rows are overwritten with zeros, so /delete leaves no bytes behind.
+            await conn.execute("PRAGMA secure_delete=ON")
+        except BaseException:
+            # The connection's thread would otherwise keep the process alive after the error.
+            await conn.close()
+            raise
         return conn
 
     async def close(self) -> None:
@@ -332,9 +381,10 @@ class Storage:
             row = await cur.fetchone()
         if row is None:
             return None
+        name = row["first_name"]
         return UserProfile(
             user_id=row["user_id"],
-            first_name=row["first_name"],
+            first_name=self._dec(name, "users", "first_name", user_id) if name else "",
             language=row["language"],
             country=row["country"],
             timezone=row["timezone"],
@@ -393,7 +443,7 @@ class Storage:
                            quiet_start=excluded.quiet_start, quiet_end=excluded.quiet_end""",
                     (
                         user_id,
-                        profile.first_name,
+                        self._enc(profile.first_name, "users", "first_name", user_id),
                         profile.language,
                         profile.country,
                         profile.timezone,
@@ -580,10 +630,22 @@ class Storage:
             return [self._task(r) for r in await cur.fetchall()]
 
     async def delete_user(self, user_id: int) -> None:
-        """Erase every row of this person, in every table, in one transaction."""
+        """Erase every row of this person, in every table, in one transaction; then copy the
+        write-ahead log into the database and empty it, so that (with secure_delete) no byte
+        of theirs is left in either file."""
         async with self.transaction() as db:
             for table in reversed(USER_TABLES):
                 await db.execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,))
+        await self.checkpoint()
+
+    async def checkpoint(self) -> None:
+        async with self._write_lock:
+            for _ in range(5):
+                async with self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cur:
+                    busy = (await cur.fetchone())[0]
+                if not busy:
+                    return
+                await asyncio.sleep(0.05)
 
     async def export_user(self, user_id: int) -> dict[str, list[dict]]:
         """Every row of this person in every table, decrypted, JSON columns parsed."""
