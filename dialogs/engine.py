@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import nlp_models
-from dialogs import crisis, journal, my_data, nudges, progress
+from dialogs import crisis, journal, longtext, my_data, nudges, progress
 from dialogs.events import Attachment, Button, Command, Event, Reply, Text, Unsupported, User
 from dialogs.flows.activation import ActivationFlow
 from dialogs.flows.base import Flow
@@ -185,6 +185,7 @@ class Engine:
         turn.dialog.updated_at = now
         if seq is not None:
             turn.dialog.last_seq = seq
+        turn.replies = longtext.fit(turn.replies)
         await self.store.commit_turn(user.id, turn.dialog, turn.writes)
         return turn.replies
 
@@ -292,6 +293,7 @@ class Engine:
             nudges.follow_up(turn, task)
         else:
             return NudgeResult([])
+        turn.replies = longtext.fit(turn.replies)
         await self.store.commit_turn(user.id, turn.dialog, turn.writes, at=now)
         return NudgeResult(turn.replies)
 

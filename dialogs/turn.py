@@ -78,3 +78,16 @@ class Turn:
 
     def save_profile(self) -> None:
         self.writes.profile = self.profile
+
+    def clip(self, text: str, limit: int) -> str:
+        """`text` as it can be kept here: all of it, or, when longer than `limit` characters,
+        the start of it up to a word boundary, and the person is told where it stops."""
+        if len(text) <= limit:
+            return text
+        kept = text[:limit]
+        if not text[limit].isspace() and " " in kept.strip():
+            kept = kept.rsplit(" ", 1)[0]
+        kept = kept.rstrip()
+        end = " ".join(kept.split()[-4:])
+        self.say(self.t("input.clipped", limit=f"{limit:,}", end=end))
+        return kept
