@@ -30,6 +30,7 @@ def open_storage(settings: Settings) -> Storage:
 
 
 def build_engine(storage: Storage, settings: Settings) -> Engine:
+    """On Telegram the replies are stored with each turn (the outbox) for the one sender."""
     return Engine(
         storage,
         EngineSettings(
@@ -38,6 +39,7 @@ def build_engine(storage: Storage, settings: Settings) -> Engine:
             max_late=timedelta(minutes=settings.reminder_max_late_minutes),
             crisis_pause=timedelta(hours=settings.crisis_pause_hours),
             admin_ids=settings.admin_ids,
+            outbox=bool(settings.telegram_token),
         ),
         renderer=render_progress,
     )
@@ -57,7 +59,12 @@ async def run(settings: Settings) -> None:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 with contextlib.suppress(NotImplementedError):
                     loop.add_signal_handler(sig, stop.set)
-            transport = TelegramTransport(engine, settings)
+            from bot.sender import Limits
+
+            limits = Limits() if settings.send_rate_limits else Limits(overall_rate=0, chat_rate=0)
+            transport = TelegramTransport(engine, settings, storage, limits)
+            if not await transport.connect(stop):
+                return  # stopped while the Bot API could not be reached
             reminders = ReminderLoop(storage, engine, transport.deliver)
             await transport.start()
             task = asyncio.create_task(reminders.run())

@@ -219,13 +219,15 @@ async def test_caption_of_a_photo_is_checked_for_risk(api, bot):
 async def test_pictures_and_files_go_out_as_photo_and_document(api, bot):
     from dialogs import Attachment, Reply
 
-    await bot.transport.send_all(
+    sent = bot.transport.sender.send_direct(
         903,
         [
             Reply("a chart", image=Attachment("chart.png", b"\x89PNG\r\n\x1a\n" + b"0" * 64)),
             Reply("your data", document=Attachment("export.json", b"{}", "application/json")),
         ],
+        urgent=False,
     )
+    assert all(await asyncio.gather(*sent))  # both have a message id
     [photo] = api.calls_of("sendPhoto")
     [document] = api.calls_of("sendDocument")
     assert photo["caption"] == "a chart" and photo["photo"].filename == "chart.png"

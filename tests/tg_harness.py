@@ -11,6 +11,7 @@ from botapi_stub import FakeBotAPI
 from bot.app import build_engine, open_storage
 from bot.config import load_settings
 from bot.scheduler import ReminderLoop
+from bot.sender import Limits
 from bot.telegram import TelegramTransport
 
 TOKEN = "123456:TEST-token-abcdefghijklmnopqrstuvwxyz"
@@ -29,9 +30,18 @@ def settings_for(api: FakeBotAPI, db_path: Path, **env: str):
     )
 
 
+# Conversations in these tests answer at once, faster than Telegram's one message a second per
+# chat would let the replies out; the limits have tests of their own (PRODUCTION for those).
+UNLIMITED = Limits(overall_rate=0, chat_rate=0)
+PRODUCTION = Limits()
+
+
 class RunningBot:
-    def __init__(self, api: FakeBotAPI, db_path: Path, **env: str) -> None:
+    def __init__(
+        self, api: FakeBotAPI, db_path: Path, limits: Limits = UNLIMITED, **env: str
+    ) -> None:
         self.api = api
+        self.limits = limits
         self.settings = settings_for(api, db_path, **env)
         self.storage = open_storage(self.settings)
         self.transport: TelegramTransport | None = None
@@ -39,7 +49,7 @@ class RunningBot:
     async def __aenter__(self) -> RunningBot:
         await self.storage.open()
         self.engine = build_engine(self.storage, self.settings)
-        self.transport = TelegramTransport(self.engine, self.settings)
+        self.transport = TelegramTransport(self.engine, self.settings, self.storage, self.limits)
         self.reminders = ReminderLoop(self.storage, self.engine, self.transport.deliver)
         await self.transport.start()
         self._loop_task = asyncio.create_task(self.reminders.run())
