@@ -376,8 +376,12 @@ class Sender:
             lane.busy = True
             task = asyncio.create_task(self._attempt(chat_id, chat, lane_key, lane.jobs[0]))
             self._inflight.add(task)
-            task.add_done_callback(self._inflight.discard)
+            task.add_done_callback(self._done)
         return self._next_time(None)
+
+    def _done(self, task: asyncio.Task) -> None:
+        self._inflight.discard(task)
+        self._wake.set()
 
     def _next_time(self, candidate: float | None) -> float | None:
         times = [t for t in (candidate, self._timers[0][0] if self._timers else None) if t]

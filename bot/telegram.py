@@ -22,6 +22,7 @@ import contextlib
 import heapq
 import itertools
 import logging
+import warnings
 from collections import deque
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -45,6 +46,7 @@ from telegram.error import (
     TimedOut,
 )
 from telegram.request import HTTPXRequest
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.config import ConfigError, Settings
 from bot.logs import where
@@ -55,6 +57,9 @@ from dialogs import Button, Edited, Engine, Event, Reply, Text, Unsupported, Use
 from dialogs.models import InboxEntry
 
 log = logging.getLogger(__name__)
+# PTB 22 warns about RetryAfter.retry_after becoming a timedelta every time it builds one (in
+# its own constructor); `_seconds` reads both forms.
+warnings.filterwarnings("ignore", ".*`retry_after`.*", PTBDeprecationWarning)
 
 _MEDIA_KINDS = (
     "sticker",
@@ -103,8 +108,12 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     )
 
 
-def _seconds(value: object) -> float:
-    """RetryAfter.retry_after is an int in PTB 22 and a timedelta in later versions."""
+def _seconds(exc: RetryAfter) -> float:
+    """RetryAfter.retry_after is an int in PTB 22 (deprecated, with a warning) and a timedelta
+    in later versions."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
     return value.total_seconds() if hasattr(value, "total_seconds") else float(value)
 
 
@@ -133,7 +142,7 @@ class TelegramWire:
         try:
             return (await self._send(chat_id, reply, text)).message_id
         except RetryAfter as exc:
-            raise Flood(_seconds(exc.retry_after)) from exc
+            raise Flood(_seconds(exc)) from exc
         except Forbidden as exc:
             raise Blocked(str(type(exc).__name__)) from exc
         except (BadRequest, InvalidToken) as exc:
@@ -274,7 +283,7 @@ class TelegramTransport:
                 raise ConfigError("TELEGRAM_BOT_TOKEN was refused by the Bot API") from exc
             except (NetworkError, RetryAfter) as exc:
                 if isinstance(exc, RetryAfter):
-                    delay = max(delay, _seconds(exc.retry_after))
+                    delay = max(delay, _seconds(exc))
                 log.warning("Bot API not reachable (%s), attempt %d; trying again in %.0f s",
                             type(exc).__name__, attempt, delay)  # fmt: skip
             if stop is None:
@@ -332,7 +341,7 @@ class TelegramTransport:
                     allowed_updates=ALLOWED_UPDATES,
                 )
             except RetryAfter as exc:
-                await asyncio.sleep(_seconds(exc.retry_after))
+                await asyncio.sleep(_seconds(exc))
                 continue
             except TelegramError as exc:
                 failures += 1

@@ -374,24 +374,29 @@ class Engine:
         it can be read at once, else the last one seen, else their language tag's region,
         else the international lines), their safety plan if it can be read. "help": the
         lines alone."""
-        profile = await self._soon(self.store.load_profile(user.id))
-        plan = await self._soon(self.store.load_safety_plan(user.id))
+        profile = await self._soon(self.store.load_profile, user.id)
+        plan = await self._soon(self.store.load_safety_plan, user.id)
         if profile is None:
             country = self._countries.get(user.id) or country_hint(user.language_code)
             profile = UserProfile(user.id, first_name=user.first_name, country=country)
         turn = self._bare_turn(user, profile, DialogState())
         turn.safety_plan = plan
-        if level == "help":
+        try:
+            if level == "help":
+                crisis.lines_only(turn)
+            else:
+                crisis.crisis_response(turn)
+        except Exception as exc:  # then at least the lines, without the plan or the words
+            log.error("crisis answer failed: %s at %s", type(exc).__name__, _where(exc))
+            turn.safety_plan, turn.replies = None, []
             crisis.lines_only(turn)
-        else:
-            crisis.crisis_response(turn)
         return longtext.fit(turn.replies)
 
     async def apology(self, user: User) -> list[Reply]:
         """Sorry, and the question the person is at, when their state can be read: the next
         message then answers what they can see. Nothing is written."""
-        dialog = await self._soon(self.store.load_dialog(user.id))
-        profile = await self._soon(self.store.load_profile(user.id))
+        dialog = await self._soon(self.store.load_dialog, user.id)
+        profile = await self._soon(self.store.load_profile, user.id)
         turn = self._bare_turn(user, profile or UserProfile(user.id), dialog or DialogState())
         turn.keep_step = True
         lines = ((turn.global_choice(turn.t("crisis.lines_button"), "lines"),),)
@@ -419,10 +424,10 @@ class Engine:
         )
 
     @staticmethod
-    async def _soon(read: Awaitable[_T]) -> _T | None:
+    async def _soon(read: Callable[..., Awaitable[_T]], *args: object) -> _T | None:
         """A read that may not come (storage locked or broken): None after a short wait."""
         try:
-            return await asyncio.wait_for(read, FALLBACK_READ_TIMEOUT)
+            return await asyncio.wait_for(read(*args), FALLBACK_READ_TIMEOUT)
         except Exception:
             return None
 

@@ -10,9 +10,12 @@ from botapi_stub import FakeBotAPI
 
 from bot.app import build_engine, open_storage
 from bot.config import load_settings
+from bot.crypto import FieldCipher, load_key
 from bot.scheduler import ReminderLoop
 from bot.sender import Limits
+from bot.storage import Storage
 from bot.telegram import TelegramTransport
+from dialogs import Button, Command, Engine, User
 
 TOKEN = "123456:TEST-token-abcdefghijklmnopqrstuvwxyz"
 
@@ -149,3 +152,18 @@ async def full_record(
     await user.press("30")  # belief now
     await user.press("10")  # feeling now
     await user.press("Finish here")
+
+
+async def seed(db: Path, ids: list[int], country: str = "IE", start_record: bool = False) -> None:
+    """People onboarded (and, with `start_record`, at the first question of /new), written
+    straight into the database a bot will be started on, through the engine."""
+    key, _ = load_key(None, db.parent / "data.key")
+    async with Storage(db, FieldCipher(key)) as storage:
+        engine = Engine(storage)
+        for uid in ids:
+            user = User(uid, f"P{uid}")
+            await engine.handle(user, Command("start"))
+            await engine.handle(user, Button("1:agree"))
+            await engine.handle(user, Button(f"2:{country}"))
+            if start_record:
+                await engine.handle(user, Command("new"))
