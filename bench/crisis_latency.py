@@ -65,6 +65,17 @@ async def seed(db: Path, key_file: Path, people: int) -> None:
             await engine.handle(user, Button("2:IE"))
 
 
+def most_in_a_second(times: list[float]) -> int:
+    """The most messages accepted in any one-second window."""
+    times = sorted(times)
+    best, start = 0, 0
+    for end, t in enumerate(times):
+        while times[start] <= t - 1.0:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -117,6 +128,9 @@ async def one_run(people: int, crisis: int) -> dict[str, list[float]]:
                 proc.terminate()
                 await proc.wait()
         result: dict[str, list[float]] = {"crisis_first": [], "crisis_lines": [], "others": []}
+        everyone = sorted(t for u in ids for t, _ in api.sent_at[u][before[u] :])
+        result["overall_per_s"] = [most_in_a_second(everyone)]
+        result["chat_per_s"] = [max(most_in_a_second([t for t, _ in api.sent_at[u]]) for u in ids)]
         for uid in ids:
             new = api.sent_at[uid][before[uid] :]
             first = new[0][0] - pushed[uid]
@@ -150,6 +164,10 @@ async def main() -> None:
             f"{label:28s} p50 {statistics.median(values):6.2f} s   p99 {pct(values, 0.99):6.2f} s"
             f"   max {max(values):6.2f} s   (n={len(values)})"
         )
+    print(
+        f"most messages in any second: {max(merged['overall_per_s'])} overall, "
+        f"{max(merged['chat_per_s'])} to one chat"
+    )
 
 
 if __name__ == "__main__":

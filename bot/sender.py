@@ -2,7 +2,10 @@
 Telegram's limits, each outbox row marked with what became of it.
 
 Policy (Telegram's published limits for bots):
-- overall at most `overall_rate` (30) messages a second, in bursts of at most `overall_burst`;
+- overall `overall_rate` (30) messages a second, counted as python-telegram-bot's
+  AIORateLimiter counts them (a bucket of 30 that refills at 30 a second: a burst of 30 on top
+  of the steady rate), of which other messages may never take the last `urgent_room` (5):
+  crisis help always finds room at once;
 - per chat at most `chat_rate` (1) a second after a burst of `chat_burst` (3): a turn's two or
   three replies go together, and nobody is sent a stream faster than Telegram allows;
 - a 429 (RetryAfter) parks that chat alone until its retry time; everyone else goes on;
@@ -84,8 +87,11 @@ class Wire(Protocol):
 
 @dataclass(frozen=True)
 class Limits:
+    # messages a second overall (0: no limit), in bursts of at most overall_burst
     overall_rate: float = 30.0
     overall_burst: int = 30
+    # of those, kept for crisis help: other messages never take the last ones
+    urgent_room: int = 5
     chat_rate: float = 1.0
     chat_burst: int = 3
     # requests on the wire at once (different chats; one chat has one at a time)
@@ -111,12 +117,13 @@ class Bucket:
             self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
         self.stamp = now
 
-    def wait(self, now: float) -> float:
-        """Seconds until a token is there (0: now)."""
+    def wait(self, now: float, keep: float = 0) -> float:
+        """Seconds until a token is there (0: now), leaving `keep` tokens untouched."""
         if self.rate <= 0:
             return 0.0
         self._fill(now)
-        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
+        need = 1 + min(keep, self.burst - 1)
+        return 0.0 if self.tokens >= need else (need - self.tokens) / self.rate
 
     def take(self, now: float) -> None:
         if self.rate > 0:
@@ -352,9 +359,13 @@ class Sender:
             if lane is not None and lane.entry is None:
                 self._schedule(chat_id, lane_key)
         assert self._overall is not None
-        while self._ready and len(self._inflight) < self.limits.concurrency:
+        while self._ready:
             entry = self._ready[0]
             _, _, chat_id, lane_key = entry
+            if lane_key == _OUTBOX and len(self._inflight) >= self.limits.concurrency:
+                # stored replies wait for a free request; direct ones (made without storage,
+                # maybe because it is stuck, holding requests in their claims) never do
+                break
             chat = self._chats.get(chat_id)
             lane = chat.lanes[lane_key] if chat else None
             if lane is None or lane.entry != entry or lane.busy or not lane.jobs:
@@ -366,7 +377,8 @@ class Sender:
                 lane.entry = None
                 heapq.heappush(self._timers, (wait_until, next(self._order), chat_id, lane_key))
                 continue
-            overall = self._overall.wait(now)
+            keep = self.limits.urgent_room if lane.jobs[0].priority == NORMAL else 0
+            overall = self._overall.wait(now, keep)
             if overall > 0:
                 return self._next_time(now + overall)
             heapq.heappop(self._ready)
