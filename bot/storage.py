@@ -405,17 +405,33 @@ class Storage:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """The single writer: one transaction at a time, rolled back on any error."""
+        """The single writer: one transaction at a time, rolled back on any error.
+
+        Safe to cancel (a caller that stops waiting, a shutdown): a statement handed to the
+        connection's thread runs to its end whatever happens to the caller, so BEGIN, COMMIT and
+        ROLLBACK are awaited to their end before the lock is let go; otherwise the next
+        transaction would find this one still open."""
         if self._writer is None:
             raise RuntimeError("storage is not open")
         async with self._write_lock:
-            await self._writer.execute("BEGIN IMMEDIATE")
+            await self._finish("BEGIN IMMEDIATE", undo_if_cancelled=True)
             try:
                 yield self._writer
             except BaseException:
-                await self._writer.execute("ROLLBACK")
+                await self._finish("ROLLBACK")
                 raise
-            await self._writer.execute("COMMIT")
+            await self._finish("COMMIT")
+
+    async def _finish(self, sql: str, undo_if_cancelled: bool = False) -> None:
+        statement = asyncio.ensure_future(self._writer.execute(sql))
+        try:
+            await asyncio.shield(statement)
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception):
+                await statement
+                if undo_if_cancelled:
+                    await self._writer.execute("ROLLBACK")
+            raise
 
     # -- the dialogs' Store protocol ---------------------------------------------------------
     async def load_profile(self, user_id: int) -> UserProfile | None:

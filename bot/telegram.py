@@ -444,7 +444,7 @@ class TelegramTransport:
         else:  # the turn failed: its crisis answer or apology goes without storage
             answers = (chat_id, update.update_id) if result.urgent else None
             futures = self.sender.send_direct(chat_id, result.replies, result.urgent, answers)
-            self._close_later(entry.id)
+            await self._close(entry.id)
         query = update.callback_query
         if query is not None:
             notices = [r.text for r in result.replies if r.kind == "notice"]
@@ -507,6 +507,16 @@ class TelegramTransport:
         self.sender.send_direct(chat_id, replies, urgent=True, answers=(chat_id, update_id))
 
     # -- upkeep ----------------------------------------------------------------------------------
+    async def _close(self, inbox_id: int | None, state: str = "failed") -> None:
+        """Mark an event handled at once if storage answers quickly, so that it is not handled
+        again after a restart (the person was told to send it again); else as soon as it can."""
+        if inbox_id is None:
+            return
+        try:
+            await asyncio.wait_for(self.storage.close_inbox(inbox_id, state), 1.0)
+        except Exception:
+            self._close_later(inbox_id, state)
+
     def _close_later(self, inbox_id: int | None, state: str = "failed") -> None:
         if inbox_id is not None:
             self._to_close.append((inbox_id, state))
