@@ -49,6 +49,7 @@ FALLBACK_READ_TIMEOUT = 0.5
 # Audit rows of failed turns kept until storage is back (a bound, should it never come back).
 BACKLOG_LIMIT = 10_000
 COUNTRY_MEMORY = 100_000
+ANALYSIS_MEMORY = 256
 # Buttons that ask for crisis help: a failed turn still answers them with the lines.
 _CRISIS_BUTTONS = frozenset({"risk_yes", "followup_bad"})
 _HELP_BUTTONS = frozenset({"lines", "more"})
@@ -206,6 +207,8 @@ class Engine:
         self._backlog: list[tuple[int, str, tuple[str, ...], datetime]] = []
         # the last country each person was seen with, for a crisis answer made without storage
         self._countries: dict[int, str | None] = {}
+        # the last few analyses: a transport's risk check and the turn read the same message
+        self._analyses: dict[str, nlp_models.Analysis] = {}
 
     def warm_up(self) -> None:
         """Load the language pipeline and the crisis lines now, so the first person to write
@@ -326,6 +329,15 @@ class Engine:
             await self.catch_up()
         return TurnResult(turn.replies, self.settings.outbox, outbox, urgent=turn.urgent)
 
+    def _analyze(self, text: str) -> nlp_models.Analysis:
+        text = text[: MAX_TEXT_CHARS * 4]
+        analysis = self._analyses.get(text)
+        if analysis is None:
+            analysis = self._analyses[text] = nlp_models.analyze(text)
+            if len(self._analyses) > ANALYSIS_MEMORY:
+                del self._analyses[next(iter(self._analyses))]
+        return analysis
+
     def _remember_country(self, user_id: int, country: str | None) -> None:
         self._countries.pop(user_id, None)
         self._countries[user_id] = country
@@ -349,7 +361,7 @@ class Engine:
         if not text.strip():
             return None
         try:
-            risk = nlp_models.analyze(text[: MAX_TEXT_CHARS * 4]).risk
+            risk = self._analyze(text).risk
         except Exception as exc:
             log.error("risk check failed: %s at %s", type(exc).__name__, _where(exc))
             return "help"
@@ -362,7 +374,7 @@ class Engine:
         if level in ("crisis", "concern"):
             rules: tuple[str, ...] = ()
             with contextlib.suppress(Exception):
-                rules = tuple(nlp_models.analyze(_text_of(event)[: MAX_TEXT_CHARS * 4]).risk_rules)
+                rules = tuple(self._analyze(_text_of(event)).risk_rules)
             if len(self._backlog) < BACKLOG_LIMIT:
                 self._backlog.append((user.id, level, rules, self.clock()))
             log.info("risk detected (turn failed): level=%s rules=%s", level, ",".join(rules))
@@ -642,7 +654,7 @@ class Engine:
     def _risk_first(self, turn: Turn, text: str) -> bool:
         """Check for risk before anything else, in every state and whatever the size of the
         message. A risky message gets the crisis response and nothing else."""
-        analysis = nlp_models.analyze(text[: MAX_TEXT_CHARS * 4])
+        analysis = self._analyze(text)
         turn.analysis = analysis
         if analysis.risk == "none":
             return False
