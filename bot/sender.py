@@ -293,9 +293,13 @@ class Sender:
         if troubled:
             self._trouble(chat, job)
         if job.priority < NORMAL:
-            # ahead of the chat's ordinary replies, behind its other urgent ones
-            index = next((i for i, j in enumerate(lane.jobs) if j.priority == NORMAL), None)
-            if index is None or (lane.busy and index == 0):
+            # ahead of the chat's ordinary replies (but after one already on its way), behind
+            # its other urgent ones
+            first = 1 if lane.busy else 0
+            index = next(
+                (i for i in range(first, len(lane.jobs)) if lane.jobs[i].priority == NORMAL), None
+            )
+            if index is None:
                 lane.jobs.append(job)
             else:
                 lane.jobs.insert(index, job)

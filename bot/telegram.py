@@ -301,7 +301,12 @@ class TelegramTransport:
             await self.storage.purge_delivered(datetime.now(UTC) - TRANSIT_KEEP)
         await self.sender.start()
         for entry in await self.storage.open_inbox():
-            update = Update.de_json(entry.payload, self.bot)
+            try:
+                update = Update.de_json(entry.payload, self.bot)
+            except Exception as exc:  # one unreadable row must not stop every start
+                log.error("inbox row %s unreadable: %s", entry.id, type(exc).__name__)
+                await self.storage.close_inbox(entry.id, "failed")
+                continue
             self._watch(update)
             self._enqueue(entry, update)
         self._poller = asyncio.create_task(self._poll())

@@ -253,3 +253,14 @@ async def test_crisis_help_finds_room_at_once_however_busy_the_sender_is(store):
     assert loop.time() - start < 0.2  # no waiting for the bucket to refill
     assert len(wire.sent) < len(busy)  # while the ordinary ones were still held back
     await sender.stop(drain=0)
+
+
+async def test_within_a_chat_crisis_help_goes_before_its_older_ordinary_replies(store):
+    wire = Wire(delay=0.05)
+    sender = await running(store, wire)
+    ordinary = await decide(store, 7, "q1", "q2", "q3")
+    await asyncio.sleep(0.01)  # "q1" is on its way
+    crisis = await decide(store, 7, "sorry", "lines", urgent=True)
+    await settle(sender, ordinary + crisis)
+    assert wire.texts(7) == ["q1", "sorry", "lines", "q2", "q3"]
+    await sender.stop()
