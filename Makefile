@@ -37,6 +37,7 @@ lint: $(DEV_STAMP)
 
 bench: $(DEV_STAMP)
 	$(BIN)/python bench/bot_throughput.py
+	$(BIN)/python bench/crisis_latency.py
 	$(BIN)/python bench/nlp.py
 
 clean:

@@ -4,10 +4,12 @@ memory of `python -m bot`.
 
     .venv/bin/python bench/bot_throughput.py [--users 20] [--turns 2000]
 
-Both bots run in this process against the same stand-in with the same rate limiter setting, so
-the ratio is the cost of the engine, the NLP pipeline and SQLite per turn. `--limiter prod` uses
-the production AIORateLimiter (about 30 messages/s overall), which pins both bots at Telegram's
-pace; the default disables it to measure processing cost.
+Both bots run in this process against the same stand-in with the same rate limits, so the ratio
+is the cost of the engine, the NLP pipeline and SQLite per turn (and, for the whole bot, of the
+inbox and outbox writes that make every update and reply durable). `--limiter prod` uses the
+production limits (the echo bot PTB's AIORateLimiter, the whole bot its own sender: about 30
+messages/s overall, and for the whole bot one a second per chat), which pins both at Telegram's
+pace; the default disables them to measure processing cost.
 """
 
 from __future__ import annotations
@@ -29,8 +31,9 @@ from telegram.ext import AIORateLimiter, Application, MessageHandler, filters  #
 
 from bot.app import build_engine, open_storage  # noqa: E402
 from bot.config import load_settings  # noqa: E402
+from bot.sender import Limits  # noqa: E402
 from bot.telegram import TelegramTransport  # noqa: E402
-from dialogs import Button, Command, User  # noqa: E402
+from dialogs import Button, Command, Engine, User  # noqa: E402
 
 TOKEN = "123456:BENCH-token-abcdefghijklmnopqrstuvwxyz"
 # One cycle of a thought record: every line is one turn.
@@ -102,14 +105,16 @@ async def whole_bot(users: int, turns: int, kind: str) -> float:
                 dotenv=None,
             )
             async with open_storage(settings) as storage:
+                seeding = Engine(storage)  # no outbox: these replies are never sent
                 engine = build_engine(storage, settings)
                 engine.warm_up()
                 for u in range(users):  # onboard everyone first, through the engine
                     user = User(10_000 + u, f"U{u}")
-                    await engine.handle(user, Command("start"))
-                    await engine.handle(user, Button("1:agree"))
-                    await engine.handle(user, Button("2:GB"))
-                transport = TelegramTransport(engine, settings, rate_limiter=limiter(kind))
+                    await seeding.handle(user, Command("start"))
+                    await seeding.handle(user, Button("1:agree"))
+                    await seeding.handle(user, Button("2:GB"))
+                limits = Limits() if kind == "prod" else Limits(overall_rate=0, chat_rate=0)
+                transport = TelegramTransport(engine, settings, storage, limits)
                 await transport.start()
                 rate = await drive(api, users, turns, lambda: transport.updates_handled)
                 await transport.stop()

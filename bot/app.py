@@ -20,14 +20,17 @@ log = logging.getLogger(__name__)
 
 
 def open_storage(settings: Settings) -> Storage:
-    """The database with the data key: DATA_KEY, or a local key file made on first start."""
+    """The database with the data key: DATA_KEY, or a local key file made on first start.
+    Where the key came from is said once the database is open (`key_note`), so a start that
+    fails says only why it failed."""
     key, note = load_key(settings.data_key, settings.data_key_file)
-    if note:
-        print(note, file=sys.stderr, flush=True)
-    return Storage(settings.db_path, FieldCipher(key))
+    storage = Storage(settings.db_path, FieldCipher(key))
+    storage.key_note = note
+    return storage
 
 
 def build_engine(storage: Storage, settings: Settings) -> Engine:
+    """On Telegram the replies are stored with each turn (the outbox) for the one sender."""
     return Engine(
         storage,
         EngineSettings(
@@ -36,6 +39,7 @@ def build_engine(storage: Storage, settings: Settings) -> Engine:
             max_late=timedelta(minutes=settings.reminder_max_late_minutes),
             crisis_pause=timedelta(hours=settings.crisis_pause_hours),
             admin_ids=settings.admin_ids,
+            outbox=bool(settings.telegram_token),
         ),
         renderer=render_progress,
     )
@@ -43,6 +47,8 @@ def build_engine(storage: Storage, settings: Settings) -> Engine:
 
 async def run(settings: Settings) -> None:
     async with open_storage(settings) as storage:
+        if storage.key_note:
+            print(storage.key_note, file=sys.stderr, flush=True)
         engine = build_engine(storage, settings)
         engine.warm_up()
         if settings.telegram_token:
@@ -53,7 +59,12 @@ async def run(settings: Settings) -> None:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 with contextlib.suppress(NotImplementedError):
                     loop.add_signal_handler(sig, stop.set)
-            transport = TelegramTransport(engine, settings)
+            from bot.sender import Limits
+
+            limits = Limits() if settings.send_rate_limits else Limits(overall_rate=0, chat_rate=0)
+            transport = TelegramTransport(engine, settings, storage, limits)
+            if not await transport.connect(stop):
+                return  # stopped while the Bot API could not be reached
             reminders = ReminderLoop(storage, engine, transport.deliver)
             await transport.start()
             task = asyncio.create_task(reminders.run())

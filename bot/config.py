@@ -32,6 +32,9 @@ class Settings:
     crisis_pause_hours: int = 24
     data_key: str | None = None
     data_key_file: Path = Path(".data.key")
+    # Telegram's limits (30 messages a second overall, one a second per chat); off only against
+    # a local stand-in of the Bot API, which has none
+    send_rate_limits: bool = True
 
     @property
     def telegram_base_file_url(self) -> str:
@@ -116,7 +119,12 @@ def load_settings(
             raise ConfigError(f"{name} must be a whole number from {low} to {high}, got {raw!r}")
         return int(raw)
 
+    limits = (get("SEND_RATE_LIMITS") or "on").lower()
+    if limits not in ("on", "off"):
+        raise ConfigError(f"SEND_RATE_LIMITS must be on or off, got {limits!r}")
+
     return Settings(
+        send_rate_limits=limits == "on",
         data_key=get("DATA_KEY"),
         data_key_file=Path(get("DATA_KEY_FILE") or ".data.key"),
         reminder_max_late_minutes=minutes("REMINDER_MAX_LATE_MINUTES", 120, 0, 7 * 24 * 60),

@@ -2,9 +2,12 @@
 wakes at the next due time (or when a turn adds a reminder), claims the due rows, asks the engine
 what to say, sends it through the transport and marks the row. No per-reminder jobs in memory.
 
-A row is claimed right before it is sent, so a crash can never send it twice; a row found
-claimed at start-up may or may not have reached the person and is not sent again (at most
-once). Only the few rows in flight at the moment of a crash can be in that state.
+With an engine that keeps an outbox (Telegram), the nudge's message is written to the outbox
+in the same transaction that marks the reminder sent, and the one sender delivers it (with the
+same rate limits as every other message); a reminder still claimed at start-up never got that
+far and is simply due again. Without one (the console), a row is claimed right before it is
+sent, so a crash can never send it twice; a row found claimed at start-up may or may not have
+reached the person and is not sent again (at most once).
 """
 
 from __future__ import annotations
@@ -95,6 +98,11 @@ class ReminderLoop:
         self._wake.set()
 
     async def start_up(self) -> None:
+        if self.engine.settings.outbox:
+            released = await self.storage.reconcile_claimed(release=True)
+            if released:
+                log.info("%d reminder(s) claimed before a stop are due again", len(released))
+            return
         unknown = await self.storage.reconcile_claimed()
         if unknown:
             log.warning(
@@ -152,6 +160,8 @@ class ReminderLoop:
         if not result.replies:
             await self.storage.finish_reminder(reminder.id, "cancelled", now)
             return
+        if result.stored:
+            return  # in the outbox, and marked sent, in the nudge's own transaction
         try:
             message_id = await self.send(reminder.user_id, result.replies)
         except DeliveryBlocked:

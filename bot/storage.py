@@ -12,8 +12,10 @@ overlap (the engine's per-person lock), so no turn sees another turn's half-writ
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
+import sqlite3
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -22,8 +24,11 @@ from pathlib import Path
 import aiosqlite
 
 from bot.crypto import FieldCipher, aad_for, is_encrypted
+from dialogs.events import Reply
 from dialogs.models import (
     DialogState,
+    InboxEntry,
+    OutboxItem,
     Reminder,
     SafetyPlan,
     Task,
@@ -141,6 +146,36 @@ MIGRATIONS: Sequence[str] = (
         value  TEXT NOT NULL
     );
     """,
+    """
+    CREATE TABLE inbox (
+        id           INTEGER PRIMARY KEY AUTOINCREMENT,
+        update_id    INTEGER NOT NULL UNIQUE,
+        user_id      INTEGER NOT NULL,
+        payload      TEXT NOT NULL,
+        state        TEXT NOT NULL DEFAULT 'new',
+        received_at  TEXT NOT NULL
+    );
+    CREATE INDEX inbox_open ON inbox(state, id);
+    CREATE INDEX inbox_user ON inbox(user_id);
+    CREATE TABLE outbox (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_id     INTEGER NOT NULL,
+        chat_id     INTEGER NOT NULL,
+        seq         INTEGER,
+        urgent      INTEGER NOT NULL DEFAULT 0,
+        payload     TEXT NOT NULL,
+        state       TEXT NOT NULL DEFAULT 'pending',
+        attempts    INTEGER NOT NULL DEFAULT 0,
+        resend      INTEGER NOT NULL DEFAULT 0,
+        forget      INTEGER NOT NULL DEFAULT 0,
+        message_id  INTEGER,
+        created_at  TEXT NOT NULL,
+        sent_at     TEXT
+    );
+    CREATE INDEX outbox_open ON outbox(state, id);
+    CREATE INDEX outbox_chat ON outbox(chat_id, id);
+    CREATE INDEX outbox_user ON outbox(user_id);
+    """,
 )
 
 # Free text people write, encrypted at rest when the storage has a cipher: table -> columns.
@@ -156,6 +191,9 @@ ENCRYPTED = {
     "tasks": ("title", "first_step", "note"),
     "safety_plans": ("steps",),
     "dialog_state": ("slots", "suspended"),
+    "users": ("first_name",),
+    "inbox": ("payload",),
+    "outbox": ("payload",),
 }
 _JSON_COLUMNS = {
     "thought_records": ("findings", "answers"),
@@ -166,12 +204,26 @@ _JSON_COLUMNS = {
 # Every table that holds a person's rows (export and delete go through all of them).
 USER_TABLES = ("users", "dialog_state", "thought_records", "tasks", "reminders", "safety_plans",
                "risk_events")  # fmt: skip
+# Messages in transit: received and not yet handled, decided and not yet sent. Erased with the
+# person; not exported (their payload is cleared once handled or sent).
+TRANSIT_TABLES = ("inbox", "outbox")
+# how long a handled event or a settled reply is kept (its row, without the text)
+TRANSIT_KEEP = timedelta(days=1)
 
 SCHEMA_VERSION = len(MIGRATIONS)
+# How long a write waits for another process's lock (a backup, the sqlite3 shell) before the
+# turn fails. Short: a person in crisis gets the lines without the database, and a start-up on
+# a locked database says so within seconds.
+BUSY_TIMEOUT_MS = 2000
 
 
 class SchemaTooNew(RuntimeError):
     pass
+
+
+class StorageUnavailable(RuntimeError):
+    """The database cannot be opened or brought to the current schema (corrupt, unreadable,
+    locked by another process, a failed migration). The message is one line."""
 
 
 class EncryptionMismatch(RuntimeError):
@@ -190,19 +242,27 @@ class Storage:
     def __init__(self, path: str | os.PathLike[str], cipher: FieldCipher | None = None) -> None:
         self.path = Path(path)
         self.cipher = cipher
+        self.key_note = ""
         self._writer: aiosqlite.Connection | None = None
         self._write_lock = asyncio.Lock()
         # called after a turn added reminders, so the reminder loop can wake up early
         self.reminder_listeners: list[Callable[[], None]] = []
+        # called with the replies a transaction stored, once it is committed (the sender)
+        self.outbox_listeners: list[Callable[[list[OutboxItem]], None]] = []
 
     async def open(self) -> Storage:
-        if str(self.path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._writer = await self._connect()
-            await self._writer.execute("PRAGMA journal_mode=WAL")
-            await self._migrate()
-            await self._check_key()
+            try:
+                if str(self.path) != ":memory:":
+                    self._create_private()
+                    await asyncio.to_thread(self._preflight)
+                self._writer = await self._connect()
+                await self._writer.execute("PRAGMA journal_mode=WAL")
+                await self._migrate()
+                await self._check_key()
+            except (sqlite3.Error, OSError) as exc:
+                reason = " ".join(str(exc).split()) or type(exc).__name__
+                raise StorageUnavailable(f"cannot open the database {self.path}: {reason}") from exc
         except BaseException:
             # An open connection's thread would keep the process alive after the error.
             await self.close()
@@ -246,7 +306,7 @@ class Storage:
             )
 
     async def _encrypt_existing(self, db: aiosqlite.Connection, table: str, columns: list[str]):
-        key = "id" if table in ("thought_records", "tasks") else "user_id"
+        key = "user_id" if table in ("users", "dialog_state", "safety_plans") else "id"
         async with db.execute(f"SELECT {key}, user_id, {', '.join(columns)} FROM {table}") as cur:
             rows = await cur.fetchall()
         for row in rows:
@@ -265,17 +325,48 @@ class Storage:
         return self.cipher.encrypt(value, aad_for(table, column, user_id))
 
     def _dec(self, value: str | None, table: str, column: str, user_id: int) -> str | None:
-        if self.cipher is None or value is None:
+        # An empty column default ('' for a name never given) holds nothing to decrypt.
+        if self.cipher is None or not value:
             return value
         return self.cipher.decrypt(value, aad_for(table, column, user_id))
 
+    def _create_private(self) -> None:
+        """A folder and database file the bot creates are the bot's alone (0700 and 0600);
+        SQLite gives the -wal and -shm files the database file's permissions. Existing ones
+        are left as the operator set them."""
+        folder = self.path.parent
+        if not folder.exists():
+            folder.mkdir(parents=True, exist_ok=True)
+            os.chmod(folder, 0o700)
+        if not self.path.exists():
+            with contextlib.suppress(FileExistsError):
+                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+    def _preflight(self) -> None:
+        """Open and read the file once without aiosqlite: a file that is no database, or no
+        file at all, fails here with sqlite3's own message. (A failed aiosqlite connect leaves
+        its thread to report the error to an event loop that may be gone by then.)"""
+        conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            conn.close()
+
     async def _connect(self) -> aiosqlite.Connection:
         conn = await aiosqlite.connect(self.path, isolation_level=None)
-        conn.row_factory = aiosqlite.Row
-        await conn.execute("PRAGMA foreign_keys=ON")
-        await conn.execute("PRAGMA busy_timeout=5000")
-        # NORMAL in WAL mode survives a killed process; only an OS crash can lose the last turn.
-        await conn.execute("PRAGMA synchronous=NORMAL")
+        try:
+            conn.row_factory = aiosqlite.Row
+            await conn.execute("PRAGMA foreign_keys=ON")
+            await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            # NORMAL in WAL mode survives a killed process; only an OS crash can lose the
+            # last turn.
+            await conn.execute("PRAGMA synchronous=NORMAL")
+            # Deleted rows are overwritten with zeros, so /delete leaves no bytes behind.
+            await conn.execute("PRAGMA secure_delete=ON")
+        except BaseException:
+            # The connection's thread would otherwise keep the process alive after the error.
+            await conn.close()
+            raise
         return conn
 
     async def close(self) -> None:
@@ -314,17 +405,33 @@ class Storage:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """The single writer: one transaction at a time, rolled back on any error."""
+        """The single writer: one transaction at a time, rolled back on any error.
+
+        Safe to cancel (a caller that stops waiting, a shutdown): a statement handed to the
+        connection's thread runs to its end whatever happens to the caller, so BEGIN, COMMIT and
+        ROLLBACK are awaited to their end before the lock is let go; otherwise the next
+        transaction would find this one still open."""
         if self._writer is None:
             raise RuntimeError("storage is not open")
         async with self._write_lock:
-            await self._writer.execute("BEGIN IMMEDIATE")
+            await self._finish("BEGIN IMMEDIATE", undo_if_cancelled=True)
             try:
                 yield self._writer
             except BaseException:
-                await self._writer.execute("ROLLBACK")
+                await self._finish("ROLLBACK")
                 raise
-            await self._writer.execute("COMMIT")
+            await self._finish("COMMIT")
+
+    async def _finish(self, sql: str, undo_if_cancelled: bool = False) -> None:
+        statement = asyncio.ensure_future(self._writer.execute(sql))
+        try:
+            await asyncio.shield(statement)
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception):
+                await statement
+                if undo_if_cancelled:
+                    await self._writer.execute("ROLLBACK")
+            raise
 
     # -- the dialogs' Store protocol ---------------------------------------------------------
     async def load_profile(self, user_id: int) -> UserProfile | None:
@@ -332,9 +439,10 @@ class Storage:
             row = await cur.fetchone()
         if row is None:
             return None
+        name = row["first_name"]
         return UserProfile(
             user_id=row["user_id"],
-            first_name=row["first_name"],
+            first_name=self._dec(name, "users", "first_name", user_id) if name else "",
             language=row["language"],
             country=row["country"],
             timezone=row["timezone"],
@@ -373,7 +481,11 @@ class Storage:
     ) -> None:
         now = _iso(at or dialog.updated_at or datetime.now(UTC))
         if writes.delete_user:
-            await self.delete_user(user_id)
+            async with self.transaction() as db:
+                await self._delete_rows(db, user_id)
+                await self._write_outbox(db, writes.outbox, now)
+            await self.checkpoint()
+            self._announce(writes.outbox)
             return
         async with self.transaction() as db:
             profile = writes.profile
@@ -393,7 +505,7 @@ class Storage:
                            quiet_start=excluded.quiet_start, quiet_end=excluded.quiet_end""",
                     (
                         user_id,
-                        profile.first_name,
+                        self._enc(profile.first_name, "users", "first_name", user_id),
                         profile.language,
                         profile.country,
                         profile.timezone,
@@ -509,10 +621,38 @@ class Storage:
                     "INSERT INTO risk_events (user_id, created_at, level, rules) VALUES (?, ?, ?, ?)",
                     (user_id, now, level, ",".join(rules)),
                 )
+            if writes.inbox_id is not None:
+                await db.execute(
+                    "UPDATE inbox SET state='done', payload='' WHERE id=?", (writes.inbox_id,)
+                )
+            if writes.sent_reminder is not None:
+                await db.execute(
+                    "UPDATE reminders SET state='sent', sent_at=? WHERE id=?",
+                    (now, writes.sent_reminder),
+                )
+            await self._write_outbox(db, writes.outbox, now)
 
+        self._announce(writes.outbox)
         if writes.reminders:
             for listener in self.reminder_listeners:
                 listener()
+
+    async def _write_outbox(self, db: aiosqlite.Connection, items: list[OutboxItem], now: str):
+        for item in items:
+            payload = json.dumps(item.reply.to_data())
+            cur = await db.execute(
+                "INSERT INTO outbox (user_id, chat_id, seq, urgent, payload, forget, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (item.user_id, item.chat_id, item.seq, int(item.urgent),
+                 self._enc(payload, "outbox", "payload", item.user_id), int(item.forget),
+                 _iso(item.created_at) or now),
+            )  # fmt: skip
+            item.id = cur.lastrowid
+
+    def _announce(self, items: list[OutboxItem]) -> None:
+        if items:
+            for listener in self.outbox_listeners:
+                listener(items)
 
     _TASK_COLUMNS = (
         "user_id", "title", "first_step", "kind", "activity_id", "due_at", "repeat", "local_time",
@@ -580,10 +720,26 @@ class Storage:
             return [self._task(r) for r in await cur.fetchall()]
 
     async def delete_user(self, user_id: int) -> None:
-        """Erase every row of this person, in every table, in one transaction."""
+        """Erase every row of this person, in every table, in one transaction; then copy the
+        write-ahead log into the database and empty it, so that (with secure_delete) no byte
+        of theirs is left in either file."""
         async with self.transaction() as db:
-            for table in reversed(USER_TABLES):
-                await db.execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,))
+            await self._delete_rows(db, user_id)
+        await self.checkpoint()
+
+    @staticmethod
+    async def _delete_rows(db: aiosqlite.Connection, user_id: int) -> None:
+        for table in (*reversed(USER_TABLES), *TRANSIT_TABLES):
+            await db.execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,))
+
+    async def checkpoint(self) -> None:
+        async with self._write_lock:
+            for _ in range(5):
+                async with self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cur:
+                    busy = (await cur.fetchone())[0]
+                if not busy:
+                    return
+                await asyncio.sleep(0.05)
 
     async def export_user(self, user_id: int) -> dict[str, list[dict]]:
         """Every row of this person in every table, decrypted, JSON columns parsed."""
@@ -724,14 +880,143 @@ class Storage:
                 (_iso(due_at), reminder_id),
             )
 
-    async def reconcile_claimed(self) -> list[Reminder]:
+    async def reconcile_claimed(self, release: bool = False) -> list[Reminder]:
         """After a crash: a reminder that was being sent may or may not have reached Telegram.
-        Sending it again could duplicate it, so it is marked `unknown` (never resent)."""
+        Sending it again could duplicate it, so it is marked `unknown` (never resent). With
+        `release` (its message goes through the outbox, written with the reminder marked
+        sent), a reminder still claimed never got that far and is simply due again."""
         async with self.transaction() as db:
             async with db.execute("SELECT * FROM reminders WHERE state='sending'") as cur:
                 rows = await cur.fetchall()
-            await db.execute("UPDATE reminders SET state='unknown' WHERE state='sending'")
+            await db.execute(
+                "UPDATE reminders SET state=? WHERE state='sending'",
+                ("pending" if release else "unknown",),
+            )
         return [self._reminder(r) for r in rows]
+
+    async def record_risk(
+        self, user_id: int, level: str, rules: tuple[str, ...], at: datetime
+    ) -> None:
+        async with self.transaction() as db:
+            await db.execute(
+                "INSERT OR IGNORE INTO users (user_id, created_at, updated_at) VALUES (?, ?, ?)",
+                (user_id, _iso(at), _iso(at)),
+            )
+            await db.execute(
+                "INSERT INTO risk_events (user_id, created_at, level, rules) VALUES (?, ?, ?, ?)",
+                (user_id, _iso(at), level, ",".join(rules)),
+            )
+
+    # -- the inbox and the outbox (DeliveryStore) --------------------------------------------
+    async def store_inbox(self, entries: list[InboxEntry]) -> None:
+        async with self.transaction() as db:
+            for entry in entries:
+                payload = self._enc(json.dumps(entry.payload), "inbox", "payload", entry.user_id)
+                cur = await db.execute(
+                    "INSERT OR IGNORE INTO inbox (update_id, user_id, payload, received_at) "
+                    "VALUES (?, ?, ?, ?)",
+                    (entry.update_id, entry.user_id, payload, _iso(entry.received_at)),
+                )
+                entry.id = cur.lastrowid if cur.rowcount == 1 else None
+
+    async def open_inbox(self) -> list[InboxEntry]:
+        async with self._read().execute("SELECT * FROM inbox WHERE state='new' ORDER BY id") as cur:
+            rows = await cur.fetchall()
+        return [
+            InboxEntry(
+                update_id=row["update_id"],
+                user_id=row["user_id"],
+                payload=json.loads(self._dec(row["payload"], "inbox", "payload", row["user_id"])),
+                received_at=_dt(row["received_at"]),
+                id=row["id"],
+            )
+            for row in rows
+        ]
+
+    async def close_inbox(self, inbox_id: int, state: str = "failed") -> None:
+        async with self.transaction() as db:
+            await db.execute("UPDATE inbox SET state=?, payload='' WHERE id=?", (state, inbox_id))
+
+    async def open_outbox(self) -> list[OutboxItem]:
+        async with self.transaction() as db:
+            # On the wire when the process stopped: crisis help, and the last thing said in a
+            # chat, get one labelled resend; anything else is not sent again.
+            await db.execute(
+                "UPDATE outbox SET state='pending', resend=1 WHERE state='sending' AND resend=0 "
+                "AND (urgent=1 OR NOT EXISTS (SELECT 1 FROM outbox AS later "
+                "WHERE later.chat_id=outbox.chat_id AND later.id>outbox.id))"
+            )
+            async with db.execute("SELECT * FROM outbox WHERE state='sending'") as cur:
+                unknown = await cur.fetchall()
+            await db.execute("UPDATE outbox SET state='unknown', payload='' WHERE state='sending'")
+            async with db.execute("SELECT * FROM outbox WHERE state='pending' ORDER BY id") as cur:
+                pending = await cur.fetchall()
+        items = [self._outbox_item(row) for row in pending]
+        for row in unknown:
+            item = self._outbox_item(row)
+            item.state = "unknown"
+            items.append(item)
+        return items
+
+    def _outbox_item(self, row: aiosqlite.Row) -> OutboxItem:
+        payload = json.loads(self._dec(row["payload"], "outbox", "payload", row["user_id"]))
+        return OutboxItem(
+            chat_id=row["chat_id"],
+            user_id=row["user_id"],
+            reply=Reply.from_data(payload),
+            urgent=bool(row["urgent"]),
+            seq=row["seq"],
+            forget=bool(row["forget"]),
+            created_at=_dt(row["created_at"]),
+            state=row["state"],
+            attempts=row["attempts"],
+            resend=bool(row["resend"]),
+            id=row["id"],
+        )
+
+    async def mark_outbox(
+        self,
+        item_id: int,
+        state: str,
+        message_id: int | None = None,
+        attempts: int | None = None,
+        resend: bool | None = None,
+    ) -> bool:
+        async with self.transaction() as db:
+            if state == "sending":
+                cur = await db.execute(
+                    "UPDATE outbox SET state='sending', attempts=COALESCE(?, attempts) "
+                    "WHERE id=? AND state IN ('pending', 'sending')",
+                    (attempts, item_id),
+                )
+            elif state == "sent":
+                cur = await db.execute("DELETE FROM outbox WHERE id=? AND forget=1", (item_id,))
+                if cur.rowcount == 0:
+                    cur = await db.execute(
+                        "UPDATE outbox SET state='sent', message_id=?, sent_at=?, payload='' "
+                        "WHERE id=?",
+                        (message_id, _iso(datetime.now(UTC)), item_id),
+                    )
+            else:
+                settled = state != "pending"
+                cur = await db.execute(
+                    "UPDATE outbox SET state=?, attempts=COALESCE(?, attempts), "
+                    "resend=COALESCE(?, resend), "
+                    "payload=CASE WHEN ? THEN '' ELSE payload END WHERE id=?",
+                    (state, attempts, None if resend is None else int(resend), settled, item_id),
+                )
+            return cur.rowcount > 0
+
+    async def purge_delivered(self, before: datetime) -> int:
+        async with self.transaction() as db:
+            inbox = await db.execute(
+                "DELETE FROM inbox WHERE state != 'new' AND received_at < ?", (_iso(before),)
+            )
+            outbox = await db.execute(
+                "DELETE FROM outbox WHERE state NOT IN ('pending', 'sending') AND created_at < ?",
+                (_iso(before),),
+            )
+            return inbox.rowcount + outbox.rowcount
 
     async def set_active(self, user_id: int, active: bool) -> None:
         async with self.transaction() as db:

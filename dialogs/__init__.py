@@ -1,11 +1,12 @@
 """What the bot says and when: the engine, the flows and the texts. Knows nothing of Telegram."""
 
-from dialogs.engine import Engine, EngineSettings
+from dialogs.engine import Engine, EngineSettings, TurnResult
 from dialogs.events import (
     Attachment,
     Button,
     Choice,
     Command,
+    Edited,
     Event,
     Reply,
     Text,
@@ -19,11 +20,13 @@ __all__ = [
     "Button",
     "Choice",
     "Command",
+    "Edited",
     "Engine",
     "EngineSettings",
     "Event",
     "Reply",
     "Text",
+    "TurnResult",
     "Unsupported",
     "User",
     "parse_text",

@@ -6,20 +6,32 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+import traceback
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 import nlp_models
-from dialogs import crisis, journal, my_data, nudges, progress
-from dialogs.events import Attachment, Button, Command, Event, Reply, Text, Unsupported, User
+from dialogs import crisis, crisis_lines, journal, longtext, my_data, nudges, progress
+from dialogs.events import (
+    Attachment,
+    Button,
+    Command,
+    Edited,
+    Event,
+    Reply,
+    Text,
+    Unsupported,
+    User,
+)
 from dialogs.flows.activation import ActivationFlow
 from dialogs.flows.base import Flow
 from dialogs.flows.outcome import OutcomeFlow
 from dialogs.flows.profile import Onboarding, Settings
 from dialogs.flows.safety import SafetyCheck, SafetyPlanFlow, show_plan
 from dialogs.flows.thought_record import ThoughtRecordFlow
-from dialogs.models import DialogState, Reminder, Store, UserProfile
+from dialogs.models import DialogState, OutboxItem, Reminder, Store, TurnWrites, UserProfile
 from dialogs.texts import catalogue
 from dialogs.turn import GLOBAL_PREFIX, Turn
 
@@ -31,6 +43,17 @@ JOURNAL_SIZE = 8
 # how far back an update id may be and still count as a redelivered one
 REDELIVERY_WINDOW = 1000
 TASKS_SIZE = 10
+# A crisis answer given without the turn (it failed) waits at most this long for a read of the
+# person's country and safety plan; storage may be what failed.
+FALLBACK_READ_TIMEOUT = 0.5
+# Audit rows of failed turns kept until storage is back (a bound, should it never come back).
+BACKLOG_LIMIT = 10_000
+COUNTRY_MEMORY = 100_000
+ANALYSIS_MEMORY = 256
+# Buttons that ask for crisis help: a failed turn still answers them with the lines.
+_CRISIS_BUTTONS = frozenset({"risk_yes", "followup_bad"})
+_HELP_BUTTONS = frozenset({"lines", "more"})
+_T = TypeVar("_T")
 
 
 def _iso(value: datetime) -> str:
@@ -102,6 +125,9 @@ class EngineSettings:
     task_followup_after: timedelta = timedelta(hours=3)
     # Telegram user ids allowed to see /stats
     admin_ids: frozenset[int] = frozenset()
+    # Store the replies with the turn, in the same transaction, for a sender to deliver (the
+    # Telegram transport). Off: the replies are only returned (the console prints them).
+    outbox: bool = False
 
     @property
     def escalation_enabled(self) -> bool:
@@ -110,10 +136,53 @@ class EngineSettings:
 
 @dataclass
 class NudgeResult:
-    """What to do with a due reminder: send `replies`, or wait until `defer_until`."""
+    """What to do with a due reminder: send `replies`, or wait until `defer_until`.
+    `stored`: the replies are in the outbox and the reminder is marked sent with them."""
 
     replies: list[Reply]
     defer_until: datetime | None = None
+    stored: bool = False
+
+
+@dataclass
+class TurnResult:
+    """What one turn said. `stored`: the replies are in the outbox, committed with the turn
+    (`outbox` has their rows), for the sender to deliver. Otherwise the transport sends
+    `replies` itself: the console always, and any transport when the turn `failed` (these are
+    then the crisis answer or an apology, made without the storage that may have failed)."""
+
+    replies: list[Reply]
+    stored: bool = False
+    outbox: list[OutboxItem] = field(default_factory=list)
+    # a risk answer: to be sent ahead of everything else
+    urgent: bool = False
+    failed: bool = False
+
+
+def _where(exc: BaseException) -> str:
+    """file:line of the innermost frame: enough to find a bug, never the exception's message
+    (which may quote what the person wrote)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    return f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "?"
+
+
+def _text_of(event: Event) -> str:
+    if isinstance(event, Text | Edited):
+        return event.text
+    if isinstance(event, Command):
+        return event.args
+    if isinstance(event, Unsupported):
+        return event.caption or ""
+    return ""
+
+
+def country_hint(language_code: str | None) -> str | None:
+    """A country from a language tag's region ("en-GB" -> "GB"), when there are lines for it.
+    A bare language ("en", "es") says nothing reliable about where someone is."""
+    if not language_code:
+        return None
+    _, _, region = language_code.replace("_", "-").partition("-")
+    return crisis_lines.find_country(region) if len(region) == 2 else None
 
 
 class Engine:
@@ -134,19 +203,51 @@ class Engine:
         self.texts = catalogue(self.settings.language)
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
+        # audit rows of failed turns: (user id, level, rules, time), written once storage works
+        self._backlog: list[tuple[int, str, tuple[str, ...], datetime]] = []
+        # the last country each person was seen with, for a crisis answer made without storage
+        self._countries: dict[int, str | None] = {}
+        # the last few analyses: a transport's risk check and the turn read the same message
+        self._analyses: dict[str, nlp_models.Analysis] = {}
 
     def warm_up(self) -> None:
-        """Load the language pipeline now, so the first person to write does not wait for it."""
+        """Load the language pipeline and the crisis lines now, so the first person to write
+        does not wait for them (and a crisis answer never depends on loading a file)."""
         nlp_models.analyze("warming up")
+        crisis_lines.lines_for(None)
 
     def command_menu(self) -> list[tuple[str, str]]:
         return [(name, self.texts.get(key)) for name, key in COMMAND_MENU.items()]
 
     async def handle(self, user: User, event: Event, seq: int | None = None) -> list[Reply]:
+        """One turn for one user, its replies. See `turn`."""
+        return (await self.turn(user, event, seq)).replies
+
+    async def turn(
+        self,
+        user: User,
+        event: Event,
+        seq: int | None = None,
+        *,
+        inbox_id: int | None = None,
+        unseen: bool = False,
+    ) -> TurnResult:
         """One turn for one user. Turns of the same user run strictly one after another.
-        `seq`, when the transport has one, makes a redelivered event a no-op."""
-        async with self._person(user.id):
-            return await self._turn(user, event, seq)
+        `seq`, when the transport has one, makes a redelivered event a no-op; `inbox_id` is
+        the stored event, marked handled with the turn. `unseen`: the bot's last question to
+        this person was not delivered before they wrote, so a typed message is not taken as
+        its answer (the question is restated instead).
+
+        A turn that fails, for any reason, still answers: a message at risk gets the crisis
+        lines (its audit row is written when storage works again), anything else an apology
+        that repeats the question the person is at."""
+        try:
+            async with self._person(user.id):
+                return await self._turn(user, event, seq, inbox_id, unseen)
+        except Exception as exc:
+            log.error("turn of user %s failed: %s at %s", user.id, type(exc).__name__,
+                      _where(exc))  # fmt: skip
+            return await self._fallback(user, event)
 
     @contextlib.asynccontextmanager
     async def _person(self, user_id: int) -> AsyncIterator[None]:
@@ -163,12 +264,16 @@ class Engine:
                 del self._waiting[user_id]
                 self._locks.pop(user_id, None)
 
-    async def _turn(self, user: User, event: Event, seq: int | None) -> list[Reply]:
+    async def _turn(
+        self, user: User, event: Event, seq: int | None, inbox_id: int | None, unseen: bool
+    ) -> TurnResult:
         now = self.clock()
         dialog = await self.store.load_dialog(user.id)
         if seq is not None and self._seen(dialog, seq, now):
             log.info("skipping event %s for user %s: already handled", seq, user.id)
-            return []
+            if self.settings.outbox and inbox_id is not None:
+                await self.store.commit_turn(user.id, dialog, TurnWrites(inbox_id=inbox_id))
+            return TurnResult([], stored=self.settings.outbox)
         profile = await self.store.load_profile(user.id)
         if profile is None:
             profile = UserProfile(
@@ -177,7 +282,9 @@ class Engine:
         changed = not profile.active or (user.first_name and profile.first_name != user.first_name)
         profile.active = True  # they wrote: nudges may go to them again
         profile.first_name = user.first_name or profile.first_name
+        self._remember_country(user.id, profile.country)
         turn = await self._new_turn(user, profile, dialog, now)
+        turn.delivery_in_doubt = unseen
         if changed:
             turn.save_profile()
         await self._prefetch(turn, event)
@@ -185,8 +292,170 @@ class Engine:
         turn.dialog.updated_at = now
         if seq is not None:
             turn.dialog.last_seq = seq
-        await self.store.commit_turn(user.id, turn.dialog, turn.writes)
-        return turn.replies
+        result = await self._commit(turn, seq=seq, inbox_id=inbox_id)
+        self._remember_country(user.id, turn.profile.country)
+        return result
+
+    async def _commit(
+        self,
+        turn: Turn,
+        seq: int | None = None,
+        inbox_id: int | None = None,
+        reminder_id: int | None = None,
+    ) -> TurnResult:
+        """Fit the replies to a message's size and commit the turn; with the outbox, the
+        replies, the handled event and the sent reminder go in the same transaction."""
+        turn.replies = longtext.fit(turn.replies)
+        outbox: list[OutboxItem] = []
+        if self.settings.outbox:
+            outbox = [
+                OutboxItem(
+                    chat_id=turn.user.id if reply.chat_id is None else reply.chat_id,
+                    user_id=turn.user.id,
+                    reply=reply,
+                    urgent=turn.urgent,
+                    seq=seq,
+                    forget=turn.writes.delete_user,
+                    created_at=turn.now,
+                )
+                for reply in turn.replies
+                if reply.kind != "notice"
+            ]
+            turn.writes.outbox = outbox
+            turn.writes.inbox_id = inbox_id
+            turn.writes.sent_reminder = reminder_id
+        await self.store.commit_turn(turn.user.id, turn.dialog, turn.writes, at=turn.now)
+        if self._backlog:
+            await self.catch_up()
+        return TurnResult(turn.replies, self.settings.outbox, outbox, urgent=turn.urgent)
+
+    def _analyze(self, text: str) -> nlp_models.Analysis:
+        text = text[: MAX_TEXT_CHARS * 4]
+        analysis = self._analyses.get(text)
+        if analysis is None:
+            analysis = self._analyses[text] = nlp_models.analyze(text)
+            if len(self._analyses) > ANALYSIS_MEMORY:
+                del self._analyses[next(iter(self._analyses))]
+        return analysis
+
+    def _remember_country(self, user_id: int, country: str | None) -> None:
+        self._countries.pop(user_id, None)
+        self._countries[user_id] = country
+        if len(self._countries) > COUNTRY_MEMORY:
+            del self._countries[next(iter(self._countries))]
+
+    # -- when a turn fails -----------------------------------------------------------------------
+    def risk_of(self, event: Event) -> str | None:
+        """Whether an event needs the crisis answer even if its turn cannot run: "crisis" or
+        "concern" (what the analyzer says of its text), "help" (a press asking for the lines),
+        or None. Pure: no storage. If the analyzer itself fails, "help": the lines are shown
+        rather than risk a crisis going unanswered."""
+        if isinstance(event, Button):
+            if not event.data.startswith(GLOBAL_PREFIX):
+                return None
+            verb = event.data[len(GLOBAL_PREFIX) :].partition(":")[0]
+            if verb in _CRISIS_BUTTONS:
+                return "crisis"
+            return "help" if verb in _HELP_BUTTONS else None
+        text = _text_of(event)
+        if not text.strip():
+            return None
+        try:
+            risk = self._analyze(text).risk
+        except Exception as exc:
+            log.error("risk check failed: %s at %s", type(exc).__name__, _where(exc))
+            return "help"
+        return None if risk == "none" else risk
+
+    async def _fallback(self, user: User, event: Event) -> TurnResult:
+        level = self.risk_of(event)
+        if level is None:
+            return TurnResult(await self.apology(user), failed=True)
+        if level in ("crisis", "concern"):
+            rules: tuple[str, ...] = ()
+            with contextlib.suppress(Exception):
+                rules = tuple(self._analyze(_text_of(event)).risk_rules)
+            if len(self._backlog) < BACKLOG_LIMIT:
+                self._backlog.append((user.id, level, rules, self.clock()))
+            log.info("risk detected (turn failed): level=%s rules=%s", level, ",".join(rules))
+        return TurnResult(await self.crisis_fallback(user, level), urgent=True, failed=True)
+
+    async def crisis_fallback(self, user: User, level: str = "crisis") -> list[Reply]:
+        """The crisis answer straight from the lines data, for when the turn cannot give it
+        (it failed, or is stuck): the lines for the person's country (from their profile if
+        it can be read at once, else the last one seen, else their language tag's region,
+        else the international lines), their safety plan if it can be read. "help": the
+        lines alone."""
+        profile = await self._soon(self.store.load_profile, user.id)
+        plan = await self._soon(self.store.load_safety_plan, user.id)
+        if profile is None:
+            country = self._countries.get(user.id) or country_hint(user.language_code)
+            profile = UserProfile(user.id, first_name=user.first_name, country=country)
+        turn = self._bare_turn(user, profile, DialogState())
+        turn.safety_plan = plan
+        try:
+            if level == "help":
+                crisis.lines_only(turn)
+            else:
+                crisis.crisis_response(turn)
+        except Exception as exc:  # then at least the lines, without the plan or the words
+            log.error("crisis answer failed: %s at %s", type(exc).__name__, _where(exc))
+            turn.safety_plan, turn.replies = None, []
+            crisis.lines_only(turn)
+        return longtext.fit(turn.replies)
+
+    async def apology(self, user: User) -> list[Reply]:
+        """Sorry, and the question the person is at, when their state can be read: the next
+        message then answers what they can see. Nothing is written."""
+        dialog = await self._soon(self.store.load_dialog, user.id)
+        profile = await self._soon(self.store.load_profile, user.id)
+        turn = self._bare_turn(user, profile or UserProfile(user.id), dialog or DialogState())
+        turn.keep_step = True
+        lines = ((turn.global_choice(turn.t("crisis.lines_button"), "lines"),),)
+        try:
+            self._reprompt(turn)
+        except Exception as exc:
+            log.error("restating failed: %s at %s", type(exc).__name__, _where(exc))
+            turn.replies = []
+        if turn.replies:
+            turn.replies.insert(0, Reply(turn.t("error.internal_restate"), lines))
+        else:
+            turn.replies = [Reply(turn.t("error.internal"), lines)]
+        return longtext.fit(turn.replies)
+
+    def _bare_turn(self, user: User, profile: UserProfile, dialog: DialogState) -> Turn:
+        return Turn(
+            user=user,
+            profile=profile,
+            dialog=dialog,
+            now=self.clock(),
+            texts=self.texts,
+            rng=self.rng,
+            default_timezone=self.settings.default_timezone,
+            activation_available="activation" in FLOWS,
+        )
+
+    @staticmethod
+    async def _soon(read: Callable[..., Awaitable[_T]], *args: object) -> _T | None:
+        """A read that may not come (storage locked or broken): None after a short wait."""
+        try:
+            return await asyncio.wait_for(read(*args), FALLBACK_READ_TIMEOUT)
+        except Exception:
+            return None
+
+    async def catch_up(self) -> int:
+        """Write the audit rows of failed turns, now that storage may work again. Returns how
+        many are still waiting."""
+        while self._backlog:
+            user_id, level, rules, at = self._backlog[0]
+            try:
+                await self.store.record_risk(user_id, level, rules, at)
+            except Exception as exc:
+                log.warning("audit rows still waiting: %d (%s)", len(self._backlog),
+                            type(exc).__name__)  # fmt: skip
+                break
+            self._backlog.pop(0)
+        return len(self._backlog)
 
     @staticmethod
     def _seen(dialog: DialogState, seq: int, now: datetime) -> bool:
@@ -292,8 +561,8 @@ class Engine:
             nudges.follow_up(turn, task)
         else:
             return NudgeResult([])
-        await self.store.commit_turn(user.id, turn.dialog, turn.writes, at=now)
-        return NudgeResult(turn.replies)
+        result = await self._commit(turn, reminder_id=reminder.id)
+        return NudgeResult(result.replies, stored=result.stored)
 
     # -- dispatch ------------------------------------------------------------------------------
     def _dispatch(self, turn: Turn, event: Event) -> None:
@@ -313,10 +582,22 @@ class Engine:
             turn.say(turn.t("input.unsupported"),
                      ((turn.global_choice(turn.t("crisis.lines_button"), "lines"),),))  # fmt: skip
             self._reprompt(turn)
+        elif isinstance(event, Edited):
+            # An edit is read for risk like a new message; it changes no answer already taken.
+            if self._risk_first(turn, event.text):
+                return
+            turn.say(turn.t("input.edited"))
 
     def _on_text(self, turn: Turn, event: Text) -> None:
         text = event.text
         if self._risk_first(turn, text):
+            return
+        if turn.delivery_in_doubt and self._flow(turn) is not None and turn.dialog.state:
+            # The person could not see the question this would answer: ask it again, with
+            # the same buttons, instead of filing their words under it.
+            turn.say(turn.t("delivery.restate"))
+            turn.keep_step = True
+            self._reprompt(turn)
             return
         if turn.analysis.language != "en":
             # The detectors read English only: say so kindly, and keep help one tap away
@@ -373,10 +654,11 @@ class Engine:
     def _risk_first(self, turn: Turn, text: str) -> bool:
         """Check for risk before anything else, in every state and whatever the size of the
         message. A risky message gets the crisis response and nothing else."""
-        analysis = nlp_models.analyze(text[: MAX_TEXT_CHARS * 4])
+        analysis = self._analyze(text)
         turn.analysis = analysis
         if analysis.risk == "none":
             return False
+        turn.urgent = True
         turn.writes.risk_events.append((analysis.risk, analysis.risk_rules))
         log.info("risk detected: level=%s rules=%s", analysis.risk, ",".join(analysis.risk_rules))
         if analysis.risk == "crisis" or turn.dialog.flow == "safety_check":
@@ -389,6 +671,7 @@ class Engine:
     def _on_crisis(self, turn: Turn, text: str | None) -> None:
         """Lines first; then pause nudges, plan one gentle check-in, and alert the team if the
         person agreed to that."""
+        turn.urgent = True
         crisis.crisis_response(turn)
         settings = self.settings
         turn.profile.nudges_paused_until = turn.now + settings.crisis_pause
@@ -474,6 +757,8 @@ class Engine:
     def _global_action(self, turn: Turn, action: str) -> None:
         """Buttons that work whatever the person is doing: crisis help above all."""
         verb, _, arg = action.partition(":")
+        if verb in _HELP_BUTTONS or verb in _CRISIS_BUTTONS:
+            turn.urgent = True
         if verb == "new":
             self._start_flow(turn, "thought_record")
         elif verb == "help":

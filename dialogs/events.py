@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,15 @@ class Unsupported:
     caption: str | None = None
 
 
-Event = Text | Command | Button | Unsupported
+@dataclass(frozen=True)
+class Edited:
+    """A message the person sent earlier and has now edited. Its new text is checked for risk
+    like a new message; it never changes an answer already taken."""
+
+    text: str
+
+
+Event = Text | Command | Button | Unsupported | Edited
 
 
 def parse_text(line: str) -> Text | Command:
@@ -85,3 +94,37 @@ class Reply:
 
     def choices(self) -> list[Choice]:
         return [c for row in self.buttons for c in row]
+
+    def to_data(self) -> dict[str, Any]:
+        """The reply as plain JSON data (to be kept until it is sent)."""
+
+        def attachment(a: Attachment | None) -> dict | None:
+            if a is None:
+                return None
+            return {"filename": a.filename, "mime": a.mime,
+                    "content": base64.b64encode(a.content).decode("ascii")}  # fmt: skip
+
+        return {
+            "text": self.text,
+            "buttons": [[[c.label, c.data, c.url] for c in row] for row in self.buttons],
+            "image": attachment(self.image),
+            "document": attachment(self.document),
+            "kind": self.kind,
+            "chat_id": self.chat_id,
+        }
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Reply:
+        def attachment(a: dict | None) -> Attachment | None:
+            if a is None:
+                return None
+            return Attachment(a["filename"], base64.b64decode(a["content"]), a["mime"])
+
+        return cls(
+            text=data["text"],
+            buttons=tuple(tuple(Choice(*c) for c in row) for row in data["buttons"]),
+            image=attachment(data["image"]),
+            document=attachment(data["document"]),
+            kind=data["kind"],
+            chat_id=data["chat_id"],
+        )

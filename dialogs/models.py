@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from dialogs.events import Reply
+
 
 @dataclass
 class UserProfile:
@@ -146,6 +148,45 @@ class Reminder:
 
 
 @dataclass
+class OutboxItem:
+    """One reply that a turn decided, stored with the turn until a sender delivers it.
+
+    States: pending -> sending (claimed right before the request) -> sent (with Telegram's
+    message id); or unknown (the request was on the wire when the process died or timed out:
+    it may have arrived, so it is never sent again as it was), failed (refused, or given up),
+    superseded (a direct crisis answer already went out for the same message)."""
+
+    chat_id: int
+    user_id: int
+    reply: Reply
+    # a risk answer: sent ahead of everything else
+    urgent: bool = False
+    # the transport's id of the event the turn answered (Telegram's update_id)
+    seq: int | None = None
+    # erase the row once sent (the answer to /delete, which must leave nothing behind)
+    forget: bool = False
+    created_at: datetime | None = None
+    state: str = "pending"
+    attempts: int = 0
+    # 1: this is the one labelled resend of a request that was on the wire
+    resend: bool = False
+    id: int | None = None
+
+
+@dataclass
+class InboxEntry:
+    """One event as the transport received it, stored before it is acknowledged, so that a
+    crash between receiving and handling it loses nothing. `payload` is the transport's own
+    JSON (it holds what the person wrote: encrypted at rest, cleared once handled)."""
+
+    update_id: int
+    user_id: int
+    payload: dict[str, Any]
+    received_at: datetime
+    id: int | None = None
+
+
+@dataclass
 class TurnWrites:
     """Everything one turn changes, committed in a single transaction with the dialog state."""
 
@@ -159,8 +200,14 @@ class TurnWrites:
     # tasks to insert (id None) or update; their pending reminders to cancel, by task id
     tasks: list[Task] = field(default_factory=list)
     cancel_task_reminders: list[int] = field(default_factory=list)
-    # erase every row of this person (and write nothing else)
+    # erase every row of this person (and write nothing else but the replies)
     delete_user: bool = False
+    # the replies to deliver, stored in the same transaction (durable delivery)
+    outbox: list[OutboxItem] = field(default_factory=list)
+    # the received event this turn handled: marked done in the same transaction
+    inbox_id: int | None = None
+    # the due reminder whose message these replies are: marked sent in the same transaction
+    sent_reminder: int | None = None
 
 
 class Store(Protocol):
@@ -191,3 +238,53 @@ class Store(Protocol):
     async def export_user(self, user_id: int) -> dict[str, list[dict]]: ...
 
     async def stats(self, now: datetime, weeks: int = 8) -> dict: ...
+
+    async def record_risk(
+        self, user_id: int, level: str, rules: tuple[str, ...], at: datetime
+    ) -> None:
+        """An audit row written outside a turn: for a turn that failed, once storage is back."""
+        ...
+
+
+class DeliveryStore(Protocol):
+    """What a transport needs to receive and send without losing anything: an inbox written
+    before an event is acknowledged, an outbox written with the turn. `bot.storage.Storage`
+    implements it on SQLite."""
+
+    async def store_inbox(self, entries: list[InboxEntry]) -> None:
+        """Keep received events (one transaction). Each entry's id is set; None for one
+        already stored (a redelivery)."""
+        ...
+
+    async def open_inbox(self) -> list[InboxEntry]:
+        """Events received and not yet handled, oldest first."""
+        ...
+
+    async def close_inbox(self, inbox_id: int, state: str = "failed") -> None:
+        """Mark an event handled outside a turn (its turn failed, or it needs no turn)."""
+        ...
+
+    async def open_outbox(self) -> list[OutboxItem]:
+        """At start: replies still to send, in order, and the ones found on the wire (claimed,
+        not marked) after a crash. Those come back as `unknown`, or, when they were crisis
+        help or the last thing said in their chat, as `pending` with `resend` set: sent once
+        more, labelled as a repeat. Nothing is ever sent twice unlabelled."""
+        ...
+
+    async def mark_outbox(
+        self,
+        item_id: int,
+        state: str,
+        message_id: int | None = None,
+        attempts: int | None = None,
+        resend: bool | None = None,
+    ) -> bool:
+        """Move a reply on: `sending` claims it (False if it is gone or already settled),
+        `sent` (erased if it was to be forgotten), `pending` (back to wait; with `resend`,
+        as the one labelled repeat of a request that was on the wire), `unknown`, `failed`,
+        `superseded`."""
+        ...
+
+    async def purge_delivered(self, before: datetime) -> int:
+        """Forget handled events and settled replies older than `before`."""
+        ...

@@ -43,6 +43,14 @@ class Turn:
     tasks: list = field(default_factory=list)
     # other reads a command needed (progress numbers and picture, export, stats)
     extra: dict = field(default_factory=dict)
+    # a risk answer (crisis or concern, or help asked for): sent ahead of everything else
+    urgent: bool = False
+    # the transport could not deliver the bot's last question before this message was written:
+    # a typed message is then not taken as the answer to it
+    delivery_in_doubt: bool = False
+    # ask() without moving the step on: a restatement whose buttons are the same as the
+    # (maybe undelivered) original's, so a press on either one counts
+    keep_step: bool = False
 
     def t(self, key: str, **values: object) -> str:
         return self.texts.get(key, self.rng, **values)
@@ -56,7 +64,8 @@ class Turn:
     def ask(self, text: str, options: list[list[tuple[str, str]]] | list[tuple[str, str]]) -> None:
         """Ask with choice buttons bound to this step of the flow: presses of older buttons are
         then recognisable as stale. `options` is rows of (label, value) or one flat row."""
-        self.dialog.step += 1
+        if not self.keep_step:
+            self.dialog.step += 1
         rows = options if options and isinstance(options[0], list) else [options]
         buttons = tuple(
             tuple(Choice(label, data=f"{self.dialog.step}:{value}") for label, value in row)
@@ -78,3 +87,16 @@ class Turn:
 
     def save_profile(self) -> None:
         self.writes.profile = self.profile
+
+    def clip(self, text: str, limit: int) -> str:
+        """`text` as it can be kept here: all of it, or, when longer than `limit` characters,
+        the start of it up to a word boundary, and the person is told where it stops."""
+        if len(text) <= limit:
+            return text
+        kept = text[:limit]
+        if not text[limit].isspace() and " " in kept.strip():
+            kept = kept.rsplit(" ", 1)[0]
+        kept = kept.rstrip()
+        end = " ".join(kept.split()[-4:])
+        self.say(self.t("input.clipped", limit=f"{limit:,}", end=end))
+        return kept

@@ -57,7 +57,8 @@ _STRING_PARAMS = frozenset(
     "first_name last_name phone_number vcard address payload currency start_parameter".split()
 )
 _JSON_STARTS = frozenset('{["-0123456789')
-_STUB_KEYS = ("upload", "deleted", "parse_mode")  # present in records, never sent to the bot
+# present in records, never sent to the bot; "sent_at" is time.monotonic() when it was accepted
+_STUB_KEYS = ("upload", "deleted", "parse_mode", "sent_at")
 _NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup "
     "are exactly the same as a current content and reply markup of the message"
@@ -95,6 +96,15 @@ class UploadedFile:
     @property
     def size(self) -> int:
         return len(self.content)
+
+
+@dataclass
+class _Slow:
+    method: str
+    chat_id: Any
+    seconds: float
+    times: int
+    after: bool
 
 
 @dataclass
@@ -169,7 +179,9 @@ def _check_markup(markup: Any) -> None:
 class FakeBotAPI:
     """In-process fake Telegram Bot API server.  Use as ``async with FakeBotAPI() as api``."""
 
-    def __init__(self, *, long_poll_cap: float = 1.0, bot_username: str = "test_bot") -> None:
+    def __init__(
+        self, *, long_poll_cap: float = 1.0, bot_username: str = "test_bot", port: int = 0
+    ) -> None:
         self.long_poll_cap = long_poll_cap  # getUpdates never holds longer (keeps tests fast)
         self.bot_user: dict[str, Any] = {
             "id": 123456789,  # replaced by the numeric prefix of the token on each request
@@ -180,7 +192,7 @@ class FakeBotAPI:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.server_errors: list[str] = []  # stub bugs (HTTP 500); tests may assert it's empty
         self.commands: dict[str, list[dict]] = {}
-        self.port: int | None = None
+        self.port: int | None = port or None
         self._pending: list[dict] = []  # unconfirmed updates, ascending update_id
         self._update_ids = itertools.count(100001)
         self._ids = itertools.count(1)  # callback ids, file ids, chat_instance
@@ -190,6 +202,7 @@ class FakeBotAPI:
         self._open_callbacks: set[str] = set()
         self._files: dict[str, tuple[str, bytes]] = {}  # file_id -> (file_path, content)
         self._failures: list[_Failure] = []
+        self._slow: list[_Slow] = []
         self._changed = asyncio.Event()
         self._closing = False
         self._runner: web.AppRunner | None = None
@@ -204,6 +217,7 @@ class FakeBotAPI:
         return f"http://127.0.0.1:{self.port}/file/bot"
 
     async def start(self) -> FakeBotAPI:
+        self._closing = False
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle_api)
         app.router.add_route("GET", "/file/bot{token}/{path:.+}", self._handle_file)
@@ -214,7 +228,8 @@ class FakeBotAPI:
         )
         await self._runner.setup()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", self.port or 0))
         self.port = sock.getsockname()[1]
         await web.SockSite(self._runner, sock).start()
         return self
@@ -225,6 +240,14 @@ class FakeBotAPI:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+
+    async def vanish(self) -> None:
+        """The API goes away: the port stops answering and open connections drop. Updates
+        pushed meanwhile wait, as they would at Telegram; `reappear` brings it back."""
+        await self.stop()
+
+    async def reappear(self) -> None:
+        await self.start()
 
     async def __aenter__(self) -> FakeBotAPI:
         return await self.start()
@@ -296,6 +319,13 @@ class FakeBotAPI:
                 {"type": "bot_command", "offset": 0, "length": _utf16_len(command)}
             ]
         return self._user_message(user_id, first_name, kw.get("language_code"), **content)
+
+    def push_edit(self, user_id: int, message_id: int, text: str) -> dict:
+        """The person edits their earlier message ``message_id`` to ``text``."""
+        user, chat = self._user(user_id)
+        message = {"message_id": message_id, "from": user, "chat": chat, "text": text,
+                   "date": int(time.time()) - 60, "edit_date": int(time.time())}  # fmt: skip
+        return self.push_raw({"edited_message": message})
 
     def push_callback(self, user_id: int, data: str, message_id: int, **kw) -> dict:
         """A button press on bot message ``message_id`` in the user's private chat.
@@ -418,6 +448,19 @@ class FakeBotAPI:
 
         return await self.wait_for(found, timeout, f"a {method} call")
 
+    def slow_next(
+        self,
+        method: str,
+        seconds: float,
+        chat_id: int | None = None,
+        times: int = 1,
+        after: bool = False,
+    ) -> None:
+        """Make the next ``times`` matching calls answer only after ``seconds``: the message is
+        sent then, or, with ``after``, at once (the answer alone is late: a client that gives up
+        or dies meanwhile never learns it arrived)."""
+        self._slow.append(_Slow(method, chat_id, seconds, times, after))
+
     def fail_next(
         self,
         method: str,
@@ -488,10 +531,16 @@ class FakeBotAPI:
         try:
             if handler is None:
                 raise ApiError(404, "Not Found")
+            slow = self._slow_for(method, params)
+            if slow is not None and not slow.after:
+                await asyncio.sleep(slow.seconds)
             self._maybe_fail(method, params)
             result = handler(self, params)
             if asyncio.iscoroutine(result):
                 result = await result
+            if slow is not None and slow.after:
+                self._notify()
+                await asyncio.sleep(slow.seconds)
         except ApiError as err:
             return self._error(err)
         except Exception as exc:  # a stub bug or a request it cannot make sense of
@@ -499,6 +548,18 @@ class FakeBotAPI:
             return self._error(ApiError(500, f"Internal Server Error: stub failed: {exc!r}"))
         self._notify()
         return web.json_response({"ok": True, "result": result})
+
+    def _slow_for(self, method: str, params: dict) -> _Slow | None:
+        for slow in self._slow:
+            if slow.method.lower() != method.lower():
+                continue
+            if slow.chat_id is not None and str(slow.chat_id) != str(params.get("chat_id")):
+                continue
+            slow.times -= 1
+            if slow.times <= 0:
+                self._slow.remove(slow)
+            return slow
+        return None
 
     def _maybe_fail(self, method: str, params: dict) -> None:
         for failure in self._failures:
@@ -524,7 +585,7 @@ class FakeBotAPI:
     def _new_message(self, params: dict, **content) -> dict:
         chat = self._chat(params.get("chat_id"))
         record = {"message_id": self._next_message_id(chat["id"]), "from": dict(self.bot_user)}
-        record.update(chat=chat, date=int(time.time()), **content)
+        record.update(chat=chat, date=int(time.time()), sent_at=time.monotonic(), **content)
         markup = params.get("reply_markup")
         if markup is not None:
             _check_markup(markup)

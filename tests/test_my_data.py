@@ -21,6 +21,7 @@ from bot.crypto import FieldCipher, WrongKey, new_key_text
 from bot.scheduler import ReminderLoop
 from bot.storage import USER_TABLES, EncryptionMismatch, Storage
 from dialogs import Button, Engine, EngineSettings, User
+from dialogs.models import DialogState, TurnWrites, UserProfile
 
 ROOT = Path(__file__).resolve().parent.parent
 MARKER = "zebra-marmalade-situation"  # a phrase that must never appear in the database file
@@ -140,6 +141,65 @@ async def test_delete_after_confirmation_leaves_no_row(chat, engine, storage, cl
     clock.advance(days=2)
     await ReminderLoop(storage, engine, send, clock=clock).run_due()
     assert 1001 not in sent  # the planned action and the follow-up check-in are gone
+
+
+async def test_after_delete_no_byte_of_the_person_is_left_in_the_database_or_wal(
+    engine, storage, clock, tmp_path
+):
+    other = Chat(engine, User(7, "Otto"))
+    await onboard(other, "Ireland")
+    await full_record(other, situation="Otto's own situation stays")
+    chat = Chat(engine, User(1001, "Quillonia"))
+    await a_life(chat, clock)
+    async with storage._read().execute("SELECT rules FROM risk_events WHERE user_id=1001") as cur:
+        rules = {r for row in await cur.fetchall() for r in row[0].split(",")}
+    assert rules
+    theirs = ["Quillonia", "Europe/London", MARKER, "I always mess things up", "Phone my sister",
+              "She was glad I called", "A long shower", "Tidy the desk", *rules]  # fmt: skip
+    files = sorted(tmp_path.glob("bot.sqlite3*"))
+    assert {f.name for f in files} >= {"bot.sqlite3", "bot.sqlite3-wal", "bot.sqlite3-shm"}
+    await chat.send("/delete")
+    await chat.press("Yes, delete everything")
+    assert "everything I had stored about you is deleted" in chat.text
+    raw = b"".join(f.read_bytes() for f in tmp_path.glob("bot.sqlite3*"))
+    left = [s for s in theirs if s.encode() in raw]
+    assert left == []
+    # The other person's data is still there and readable.
+    assert (await storage.load_profile(7)).timezone == "Europe/Dublin"
+    assert b"Europe/Dublin" in raw
+    [record] = await storage.thought_records(7)
+    assert record.situation == "Otto's own situation stays"
+
+
+async def test_first_names_are_encrypted_including_ones_stored_before(tmp_path, key):
+    path = tmp_path / "bot.sqlite3"
+    async with Storage(path, key) as store:
+        await store.commit_turn(3, DialogState(), TurnWrites(profile=UserProfile(3, "Bartholomew")))
+    assert b"Bartholomew" not in b"".join(p.read_bytes() for p in tmp_path.glob("bot.sqlite3*"))
+    # A database from before names were encrypted: its plain names are encrypted on open.
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE users SET first_name='Philippa' WHERE user_id=3")
+        db.execute("UPDATE meta SET value='{}' WHERE key='encrypted_columns'")
+    async with Storage(path, key) as store:
+        assert (await store.load_profile(3)).first_name == "Philippa"
+        await store.checkpoint()
+    assert b"Philippa" not in b"".join(p.read_bytes() for p in tmp_path.glob("bot.sqlite3*"))
+
+
+def test_a_new_database_and_its_folder_are_private(tmp_path):
+    import asyncio
+
+    async def make():
+        async with Storage(tmp_path / "data" / "bot.sqlite3", cipher()) as store:
+            await store.commit_turn(3, DialogState(), TurnWrites(profile=UserProfile(3, "Al")))
+
+    asyncio.run(make())
+    assert (tmp_path / "data").stat().st_mode & 0o777 == 0o700
+    for name in ("bot.sqlite3", "bot.sqlite3-wal", "bot.sqlite3-shm"):
+        path = tmp_path / "data" / name
+        if path.exists():
+            assert path.stat().st_mode & 0o777 == 0o600, name
+    assert (tmp_path / "data" / "bot.sqlite3").exists()
 
 
 async def test_an_old_delete_confirmation_is_not_acted_on(chat, storage, clock):

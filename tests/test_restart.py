@@ -21,7 +21,7 @@ USER = 801
 BALANCED = "This time the car broke down, partly because it is old, and I got home safely"
 
 
-async def start_bot(api: FakeBotAPI, db: Path) -> asyncio.subprocess.Process:
+async def start_bot(api: FakeBotAPI, db: Path, **extra: str) -> asyncio.subprocess.Process:
     # stderr goes to a file: a pipe nobody reads could fill up and stall the bot.
     log = (db.parent / "bot.log").open("ab")
     env = {
@@ -31,6 +31,7 @@ async def start_bot(api: FakeBotAPI, db: Path) -> asyncio.subprocess.Process:
         "BOT_DB_PATH": str(db),
         "DATA_KEY_FILE": str(db.parent / "data.key"),
         "LOG_LEVEL": os.environ.get("TEST_BOT_LOG_LEVEL", "WARNING"),
+        **extra,
     }
     return await asyncio.create_subprocess_exec(
         sys.executable,
@@ -68,7 +69,8 @@ async def exchange(api: FakeBotAPI, push) -> None:
 async def test_sigkill_mid_record_resumes_at_the_same_step(tmp_path):
     db = tmp_path / "bot.sqlite3"
     async with FakeBotAPI() as api:
-        proc = await start_bot(api, db)
+        # A person answering at once, faster than one message a second: no limits here.
+        proc = await start_bot(api, db, SEND_RATE_LIMITS="off")
         try:
             await api.wait_for(
                 lambda: api.calls_of("setMyCommands"), timeout=30, what="the bot to start"
@@ -85,7 +87,7 @@ async def test_sigkill_mid_record_resumes_at_the_same_step(tmp_path):
             await proc.wait()
         assert proc.returncode == -signal.SIGKILL
 
-        proc = await start_bot(api, db)
+        proc = await start_bot(api, db, SEND_RATE_LIMITS="off")
         try:
             polls = len(api.calls_of("getUpdates"))
             await api.wait_for(

@@ -103,3 +103,24 @@ async def test_close_is_clean_and_idempotent(tmp_path):
     await store.close()
     with pytest.raises(RuntimeError):
         await store.load_dialog(1)
+
+
+async def test_a_write_cancelled_while_waiting_for_a_lock_leaves_no_transaction_open(tmp_path):
+    import asyncio
+    import contextlib
+
+    path = tmp_path / "bot.db"
+    async with Storage(path) as store:
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN EXCLUSIVE")  # another process holds the write lock
+        write = asyncio.create_task(store.close_inbox(1))
+        await asyncio.sleep(0.2)
+        write.cancel()  # its caller stops waiting...
+        other.execute("ROLLBACK")  # ...and then the lock goes: its BEGIN gets through after all
+        other.close()
+        with contextlib.suppress(asyncio.CancelledError):
+            await write
+        await store.commit_turn(  # the next transaction is not inside a forgotten one
+            1, DialogState(updated_at=NOW), TurnWrites(profile=UserProfile(1, "Ann"))
+        )
+        assert (await store.load_profile(1)).first_name == "Ann"

@@ -219,13 +219,15 @@ async def test_caption_of_a_photo_is_checked_for_risk(api, bot):
 async def test_pictures_and_files_go_out_as_photo_and_document(api, bot):
     from dialogs import Attachment, Reply
 
-    await bot.transport.send_all(
+    sent = bot.transport.sender.send_direct(
         903,
         [
             Reply("a chart", image=Attachment("chart.png", b"\x89PNG\r\n\x1a\n" + b"0" * 64)),
             Reply("your data", document=Attachment("export.json", b"{}", "application/json")),
         ],
+        urgent=False,
     )
+    assert all(await asyncio.gather(*sent))  # both have a message id
     [photo] = api.calls_of("sendPhoto")
     [document] = api.calls_of("sendDocument")
     assert photo["caption"] == "a chart" and photo["photo"].filename == "chart.png"
@@ -313,3 +315,17 @@ async def test_a_late_button_answer_or_a_bad_gateway_does_not_cost_the_crisis_li
     api.fail_next("sendMessage", chat_id=907, error_code=502, description="Bad Gateway")
     sent = await ann.say("I want to kill myself")
     assert "116 123" in texts(sent)  # a passing gateway error is retried
+
+
+async def test_a_long_record_opens_from_the_journal_within_telegram_limits(api, bot):
+    ann = TgUser(api, bot, 908)
+    await onboard(ann)
+    situation = ("The train was cancelled and I missed my sister's birthday dinner. " * 70)[:4096]
+    thought = ("I always let everyone down and it will never change. " * 80)[:4096]
+    await full_record(ann, situation.strip(), thought.strip(), "Sad", "70")
+    await ann.say("/journal")
+    sent = await ann.press("1.")
+    assert len(sent) >= 3 and "went wrong" not in texts(sent)
+    assert " ".join(situation.split()) in " ".join(texts(sent).split())
+    [record] = await bot.storage.thought_records(908)
+    assert record.situation == situation.strip()  # stored whole, not cut at 2,000

@@ -10,8 +10,12 @@ from botapi_stub import FakeBotAPI
 
 from bot.app import build_engine, open_storage
 from bot.config import load_settings
+from bot.crypto import FieldCipher, load_key
 from bot.scheduler import ReminderLoop
+from bot.sender import Limits
+from bot.storage import Storage
 from bot.telegram import TelegramTransport
+from dialogs import Button, Command, Engine, User
 
 TOKEN = "123456:TEST-token-abcdefghijklmnopqrstuvwxyz"
 
@@ -29,9 +33,18 @@ def settings_for(api: FakeBotAPI, db_path: Path, **env: str):
     )
 
 
+# Conversations in these tests answer at once, faster than Telegram's one message a second per
+# chat would let the replies out; the limits have tests of their own (PRODUCTION for those).
+UNLIMITED = Limits(overall_rate=0, chat_rate=0)
+PRODUCTION = Limits()
+
+
 class RunningBot:
-    def __init__(self, api: FakeBotAPI, db_path: Path, **env: str) -> None:
+    def __init__(
+        self, api: FakeBotAPI, db_path: Path, limits: Limits = UNLIMITED, **env: str
+    ) -> None:
         self.api = api
+        self.limits = limits
         self.settings = settings_for(api, db_path, **env)
         self.storage = open_storage(self.settings)
         self.transport: TelegramTransport | None = None
@@ -39,7 +52,7 @@ class RunningBot:
     async def __aenter__(self) -> RunningBot:
         await self.storage.open()
         self.engine = build_engine(self.storage, self.settings)
-        self.transport = TelegramTransport(self.engine, self.settings)
+        self.transport = TelegramTransport(self.engine, self.settings, self.storage, self.limits)
         self.reminders = ReminderLoop(self.storage, self.engine, self.transport.deliver)
         await self.transport.start()
         self._loop_task = asyncio.create_task(self.reminders.run())
@@ -139,3 +152,18 @@ async def full_record(
     await user.press("30")  # belief now
     await user.press("10")  # feeling now
     await user.press("Finish here")
+
+
+async def seed(db: Path, ids: list[int], country: str = "IE", start_record: bool = False) -> None:
+    """People onboarded (and, with `start_record`, at the first question of /new), written
+    straight into the database a bot will be started on, through the engine."""
+    key, _ = load_key(None, db.parent / "data.key")
+    async with Storage(db, FieldCipher(key)) as storage:
+        engine = Engine(storage)
+        for uid in ids:
+            user = User(uid, f"P{uid}")
+            await engine.handle(user, Command("start"))
+            await engine.handle(user, Button("1:agree"))
+            await engine.handle(user, Button(f"2:{country}"))
+            if start_record:
+                await engine.handle(user, Command("new"))

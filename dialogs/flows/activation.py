@@ -137,7 +137,7 @@ class ActivationFlow(Flow):
             if choice == "own":
                 return "own"
             if text and state != "kind":  # an idea typed straight away is their own
-                slots["task"] = {"title": text[:MAX_TITLE], "kind": "own"}
+                slots["task"] = {"title": turn.clip(text, MAX_TITLE), "kind": "own"}
                 return "own_typed"
             if state == "choose" and choice == "more":
                 return "browse"
@@ -150,13 +150,13 @@ class ActivationFlow(Flow):
             if not text:
                 self.show(turn, state)
                 return None
-            slots["task"] = {"title": text[:MAX_TITLE], "kind": "own"}
+            slots["task"] = {"title": turn.clip(text, MAX_TITLE), "kind": "own"}
             return "next"
         if state == "own_step":
             if not text:
                 self.show(turn, state)
                 return None
-            slots["task"]["first_step"] = text[:MAX_TITLE]
+            slots["task"]["first_step"] = turn.clip(text, MAX_TITLE)
             return "next"
         if state == "when":
             return self._take_when(turn, choice, text)

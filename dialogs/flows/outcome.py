@@ -49,7 +49,7 @@ class OutcomeFlow(Flow):
             return "next"
         if state == "note":
             if isinstance(event, Text) and event.text.strip():
-                task["note"] = event.text.strip()[:MAX_NOTE]
+                task["note"] = turn.clip(event.text.strip(), MAX_NOTE)
                 return "next"
             self.show(turn, state)
         return None

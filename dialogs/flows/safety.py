@@ -48,7 +48,7 @@ class SafetyPlanFlow(Flow):
         if not isinstance(event, Text):
             self.enter(turn, turn.dialog.state)
             return None
-        answer = event.text.strip()[:MAX_STEP_CHARS]
+        answer = turn.clip(event.text.strip(), MAX_STEP_CHARS)
         turn.dialog.slots["steps"][turn.dialog.state] = answer
         return "next"
 

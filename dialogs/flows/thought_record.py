@@ -19,7 +19,8 @@ from dialogs.turn import Turn
 
 EMOTIONS = ["sad", "anxious", "angry", "ashamed", "guilty", "hopeless", "other"]
 MAX_EMOTION_WORDS = 4
-MAX_ANSWER_CHARS = 2000
+# As long as one Telegram message: the engine refuses longer ones, saying so; nothing is cut.
+MAX_ANSWER_CHARS = 4096
 
 RATINGS = {
     "intensity": ("tr.intensity", "intensity_before"),
