@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy
-from spacy.attrs import IS_LOWER, LEMMA, LOWER, ORTH
+from spacy.attrs import IS_LOWER, LEMMA, LOWER, NORM, ORTH
 from spacy.lang.en import EnglishLemmatizer
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -260,6 +260,7 @@ class Norms:
             for variant in {word, *_deletions(word)}:
                 self._deletes.setdefault(variant, set()).add(word)
         self._english: frozenset[str] | None = None
+        self._done: set[int] = set()
 
     def _english_words(self) -> frozenset[str]:
         """Words we know are English: the lookup lemmatizer's table (forms and lemmas), spaCy's
@@ -313,14 +314,17 @@ class Norms:
         return out
 
     def __call__(self, doc: Doc) -> Doc:
-        known = self.known
-        for token in doc:
-            norm = token.norm_
-            if token.is_alpha and norm in known and not _ELONGATED.search(norm):
-                continue
+        strings = doc.vocab.strings
+        done = self._done
+        for i, norm_id in enumerate(doc.to_array([NORM]).tolist()):
+            if norm_id in done:
+                continue  # a norm seen before that needs nothing
+            norm = strings[norm_id]
             cleaned = self.clean(norm)
             if cleaned != norm:
-                token.norm_ = cleaned
+                doc[i].norm_ = cleaned
+            elif len(done) < self.MAX_CACHE:
+                done.add(norm_id)
         self._self_talk(doc)
         return doc
 

@@ -11,6 +11,7 @@ the original it came from, so evidence offsets still point into what the person 
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -44,7 +45,7 @@ class Normalized:
     """`text` for the tokenizer; `starts[i]`/`ends[i]`: the original span of its character i."""
 
     text: str
-    starts: tuple[int, ...]
+    starts: tuple[int, ...]  # empty when the text is the original, character for character
     ends: tuple[int, ...]
     original: str
 
@@ -52,6 +53,8 @@ class Normalized:
         """The original character span of text[start:end]."""
         if not self.text or end <= start:
             return (0, 0)
+        if not self.starts:
+            return start, end
         return self.starts[start], self.ends[end - 1]
 
 
@@ -59,7 +62,13 @@ def _is_latin(ch: str) -> bool:
     return ch.isascii() and ch.isalpha() or "\u00c0" <= ch <= "\u024f"
 
 
+_LEET_IN_WORD = re.compile(r"[^\W\d_][0-9@]+[^\W\d_]")
+
+
 def normalize(text: str) -> Normalized:
+    if text.isascii() and "`" not in text and not _LEET_IN_WORD.search(text):
+        # the common case: nothing to map, offsets are the identity
+        return Normalized(_unshout(text), (), (), text)
     chars: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
@@ -75,13 +84,21 @@ def normalize(text: str) -> Normalized:
             ends.append(i + 1)
     _map_lookalikes(chars)
     _map_leet(chars)
-    out = "".join(chars)
-    letters = [c for c in out if c.isalpha()]
-    if len(letters) >= 4 and sum(c.isupper() for c in letters) / len(letters) > 0.7:
-        lowered = out.lower()
-        if len(lowered) == len(out):
-            out = lowered
-    return Normalized(out, tuple(starts), tuple(ends), text)
+    return Normalized(_unshout("".join(chars)), tuple(starts), tuple(ends), text)
+
+
+def _unshout(text: str) -> str:
+    """A shouted message in lower case (same length), so the tokenizer's contraction rules
+    apply ("IM DONE")."""
+    upper = sum(1 for c in text if c.isupper())
+    if upper < 4:
+        return text
+    letters = sum(1 for c in text if c.isalpha())
+    if upper / letters > 0.7:
+        lowered = text.lower()
+        if len(lowered) == len(text):
+            return lowered
+    return text
 
 
 def _words(chars: list[str]):

@@ -328,3 +328,21 @@ async def test_update_ids_that_restart_lower_are_not_dropped(engine, storage, cl
     clock.advance(days=8)  # a quiet week: Telegram may start ids anywhere
     replies = await engine.handle(user, Text(CRISIS), seq=123)
     assert any("I'm safe right now" in [c.label for c in r.choices()] for r in replies)
+
+
+@pytest.mark.parametrize(
+    "hidden",
+    [
+        "I want to k\u200bill myself tonight",  # zero-width space inside a word
+        "I want to ki\u00adll myself tonight",  # soft hyphen
+        "I want to k\u0456ll myself tonight",  # a Cyrillic i
+    ],
+)
+async def test_an_invisible_or_look_alike_character_does_not_hide_a_crisis(storage, clock, hidden):
+    engine = make_engine(storage, clock)
+    chat = Chat(engine, User(31, "Ann"))
+    await onboard(chat, "Ireland")
+    await chat.send("/new")
+    await chat.send(hidden)
+    assert "116 123" in chat.text
+    assert "I'm safe right now" in chat.labels()
