@@ -477,6 +477,11 @@ class Rater:
                 return False  # "third time lucky"
         return cue.rule.standalone or self.good_event(ctx, s, val)
 
+    def _rate_credit(self, ctx: Context, cue: Cue, val: Valence) -> bool:
+        # owning a success needs a success: "we ran out of time because we planned badly" is
+        # a behavioural explanation of a bad event
+        return val.clause_or_sentence(ctx, cue.start) >= 0
+
     def _rate_agency(self, ctx: Context, cue: Cue, val: Valence) -> bool:
         # "I'll get fired" is no plan: an action the writer takes, in a clause that is not bad
         return (
@@ -560,7 +565,8 @@ class Rater:
         for i in range(s0, s1):
             if ctx.norms[i] in causes:
                 lo, hi = ctx.clause_of(i)
-                if any(ctx.lemmas[j] in self.lex["state_word"] for j in range(lo, hi)):
+                states = self.lex["state_word"]
+                if any(ctx.lemmas[j] in states or ctx.norms[j] in states for j in range(lo, hi)):
                     return True
         return False
 

@@ -3,6 +3,10 @@
 A cue gives weights to one or more traps once its `checks` pass (all cues are read only in the
 writer's own words, unless they have `any_speaker`):
 
+  others_mind   may sit in what the writer says another person thinks ("she thinks I'm lazy"
+                is the writer reading her mind), but not in words the person said or wrote
+                ("she told me I'm lazy")
+
   not_negated   no negation just before it in its clause ("it's not always like this")
   negative      its clause reads as negative (see valence.py): "nobody likes me" and "I always
                 forget" pass, "I always enjoy coffee" and "nothing is impossible" do not
@@ -33,12 +37,12 @@ from nlp_models.context import Context
 from nlp_models.rulebook import Lexicon, PatternError
 from nlp_models.rules import Family, load_family
 from nlp_models.style import Rater, Style
-from nlp_models.valence import Valence
+from nlp_models.valence import Valence, valence
 
 LABEL_THRESHOLD = 0.5
 MAX_LABELS = 3
 NEGATION_WINDOW = 3
-CHECKS = ("writer", "any_speaker", "not_negated", "negative", "negative_sentence", "not_positive",
+CHECKS = ("writer", "any_speaker", "others_mind", "not_negated", "negative", "negative_sentence", "not_positive",
           "internal", "strong", "after_positive", "contrast", "concession", "not_after_negative",
           "escalated")  # fmt: skip
 # style findings that are thinking traps in their own right: a label, the person as the cause,
@@ -138,6 +142,12 @@ class TrapReader:
     def _names_danger(self, ctx: Context, s: int, e: int) -> bool:
         return any(ctx.lemmas[i] in self.lex["danger_label"] for i in range(s, min(ctx.n, e + 1)))
 
+    def _said(self, ctx: Context, s: int) -> bool:
+        """The sentence reports words somebody said or wrote."""
+        lo, hi = ctx.sentence_of(s)
+        verbs = self.lex["speech_verb"]
+        return any(ctx.lemmas[i] in verbs for i in range(lo, hi))
+
     def _mitigated(self, ctx: Context, s: int, e: int) -> bool:
         lo = max(ctx.clause_of(s)[0], s - 2)
         return any(ctx.norms[i] in self.lex["mitigator"] for i in range(lo, e))
@@ -194,7 +204,10 @@ class TrapReader:
 
     def _passes(self, ctx: Context, checks, s: int, e: int, val: Valence, n: int) -> bool:
         if "any_speaker" not in checks and ctx.reported(s, e):
-            return False
+            if "others_mind" not in checks or self._said(ctx, s):
+                return False
+            # what the writer says the other person thinks carries its own feeling
+            val = valence(ctx, ctx.marks, neutral=("time_limited", "past_belief"))
         if "not_negated" in checks and self._negated(ctx, s):
             return False
         if "negative" in checks and val.of(ctx, s) >= 0:

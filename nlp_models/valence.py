@@ -36,7 +36,12 @@ class Valence:
         return self.clause[ctx.clause[i]] or self.sentence[ctx.sent[i]]
 
 
-def valence(ctx: Context, marks: list[tuple[str, int, int]]) -> Valence:
+NEUTRAL_SCOPES = ("time_limited", "reported", "past_belief")
+
+
+def valence(
+    ctx: Context, marks: list[tuple[str, int, int]], neutral: tuple[str, ...] = NEUTRAL_SCOPES
+) -> Valence:
     lex = ctx.lex
     negative, positive = lex["negative"], lex["positive"]
     desirable = lex["desirable"]
@@ -62,7 +67,7 @@ def valence(ctx: Context, marks: list[tuple[str, int, int]]) -> Valence:
     # even enjoy it"); only phrases that negate nothing ("no matter", "can't wait") are not.
     flip = [ctx.norms[i] in flippers and i not in ctx.not_flipper_tokens for i in range(n)]
     # the words of a time limit or of reported speech carry no feeling ("right now")
-    for category in ("time_limited", "reported", "past_belief"):
+    for category in neutral:
         for _, _, s, e in ctx.scopes.get(category, ()):
             for i in range(s, e):
                 fixed.setdefault(i, 0)
@@ -99,6 +104,8 @@ def valence(ctx: Context, marks: list[tuple[str, int, int]]) -> Valence:
                     if last_flip >= lo and (value > 0 or start - last_flip <= DIRECT):
                         value = -value
                     score += value
+                if flip[i]:
+                    last_flip = i  # "not good enough": the negation inside reaches on
                 continue
             if flip[i]:
                 # "can't", "couldn't": not being able is bad news by itself

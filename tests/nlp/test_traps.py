@@ -98,6 +98,41 @@ def test_writer_telling_someone_is_still_the_writer(dims):
     assert "permanent" in dims("I told my sister I always mess up")
 
 
+# what the writer says another person thinks is the writer reading their mind; what the person
+# said or wrote is not
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my manager is thinking I messed it all up",
+        "The neighbours believe I am a terrible father",
+        "my sister doesn't like the way I talk",
+        "My coach thinks I'm not good enough for the team",
+    ],
+)
+def test_another_persons_negative_belief_is_mind_reading(traps, dims, text):
+    assert "mind_reading" in traps(text)
+    assert not dims(text) & {"permanent", "pervasive"}  # still not the writer's explanation
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my manager told me she thinks I messed it all up",
+        "my coach texted that he thinks I'm not good enough",
+        "My coach thinks I'm ready for the team",
+        "Grandad believes I can pass the test",
+    ],
+)
+def test_said_words_or_a_kind_belief_are_not_mind_reading(traps, text):
+    assert "mind_reading" not in traps(text)
+
+
+def test_the_ones_to_blame(traps):
+    assert "blaming" in traps("my teachers are the ones to blame for my grades")
+    assert "blaming" not in traps("my teachers are not the ones to blame")
+    assert "blaming" not in traps("my teachers are the ones who helped")
+
+
 # --- external vs internal causes -------------------------------------------------------------
 @pytest.mark.parametrize(
     "text",
