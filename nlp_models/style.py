@@ -234,6 +234,14 @@ class Rater:
         first = self.lex["first_person"]
         return not any(ctx.norms[i] in first for i in range(s0, s1))
 
+    def _nobody_told(self, ctx: Context, end: int, hi: int) -> bool:
+        """ "nobody told me": one piece of news missing ("nobody ever tells me anything" is a
+        habit, and stays scope)."""
+        j = end
+        while j < hi and ctx.norms[j] in ("had", "has", "even", "actually", "bothered", "to"):
+            j += 1
+        return j < hi and ctx.lemmas[j] in self.lex["inform_verb"]
+
     def _about_writer(self, ctx: Context, start: int) -> bool:
         """Everyone or nobody in relation to the writer ("nobody listens to me", "everyone I
         know"), or a clause too short to be about anything else ("nobody cares")."""
@@ -374,6 +382,13 @@ class Rater:
         s, e = cue.start, cue.end
         if self._elliptical(ctx, s, e) or self._never_not_temporal(ctx, cue):
             return False
+        if (
+            cue.rule.id == "temporal.every_time"
+            and val.clause[ctx.clause[s]] == 0
+            and any(ctx.norms[i] in self.lex["first_person"] for i in range(ctx.clause_of(s)[0], s))
+        ):
+            return False  # "I chased him every week", "I still miss him every day": a habit
+            # of the writer's that is no bad news, whatever the rest of the sentence says
         w = cue.rule.weight
         if self._time_limited(ctx, s, e) or self._state_cause(ctx, s):
             w = max(LOW, w - TIME_LIMIT_DISCOUNT)  # rule 9: "this time", "because I'm tired"
@@ -391,11 +406,15 @@ class Rater:
                 return False  # "everyone gets nervous", "criticised me in front of everyone"
             if rid == "scope.people" and not self._subject_position(ctx, s):
                 return False  # "bad at keeping in touch with people"
+            if e < hi and ctx.lemmas[e] in self.lex["speech_verb"]:
+                return False  # "everyone says it's my fault": who said it, not a scope
+            if ctx.norms[s] in _INHERENTLY_NEGATIVE and self._nobody_told(ctx, e, hi):
+                return False  # "nobody warned me about the rota": a cause outside (rule 8)
         w = cue.rule.weight
         if (
             self._area_after(ctx, e, hi)
             or self._area_in_clause(ctx, s, e)
-            or self._one_occasion(ctx, s)
+            or (self._one_occasion(ctx, s) and rid != "scope.life")
         ):
             cue.area = True  # rule 4: "nothing on the menu", "everything went wrong this morning"
             w = AREA_SCORE
@@ -403,8 +422,14 @@ class Rater:
         return True
 
     def _rate_person(self, ctx: Context, cue: Cue, val: Valence) -> bool:
-        if cue.rule.id == "person.ruin_all" and ctx.subject(cue.start) not in ("self",):
-            return False  # "he ruins everything" is not the writer as the cause
+        if cue.rule.id == "person.ruin_all":
+            if ctx.subject(cue.start) not in ("self",):
+                return False  # "he ruins everything" is not the writer as the cause
+            hi = ctx.clause_of(cue.start)[1]
+            verb = next((i for i in range(cue.start, cue.end) if ctx.lemmas[i] != ctx.norms[i]), -1)
+            past = verb >= 0 and ctx.norms[verb].endswith("ed")
+            if past and (self._area_after(ctx, cue.end, hi) or self._one_occasion(ctx, cue.start)):
+                return False  # "I messed up every question on the test": one performance
         lo = ctx.sentence_of(cue.start)[0]
         if cue.rule.id == "person.its_me" and any(
             ctx.norms[i] in self.lex["greeting"] for i in range(lo, cue.start)
@@ -445,8 +470,31 @@ class Rater:
         # helpless belief is about what one's actions can do now and next
         if self._past(ctx, cue.start):
             return False
+        s, e = cue.start, cue.end
+        lo, hi = ctx.clause_of(s)
+        s1 = ctx.sentence_of(s)[1]
+        if cue.rule.id == "unc.why_bother":
+            nxt = [
+                i
+                for i in range(e - 1, min(s1, e + 3))
+                if ctx.lemmas[i] in self.lex["rumination_verb"]
+            ]
+            if nxt:
+                return False  # "what's the point of stewing? I'll ring them": no use worrying
+            when = next((i for i in range(e, s1) if ctx.norms[i] == "when"), None)
+            if (
+                when is not None
+                and val.clause[ctx.clause[when]] >= 0
+                and ctx.clause[when] != (ctx.clause[s])
+            ):
+                return False  # "why bother ironing when you can hang it up": a better way
+        if e < ctx.n and ctx.norms[e] in ("until", "till", "til"):
+            return False  # "nothing I can do until the parcel turns up": a wait
+        if any(ctx.norms[i] in self.lex["partial_word"] for i in range(lo, s)) and any(
+            ctx.norms[i] == "of" for i in range(lo, s)
+        ):
+            return False  # "some of it is out of my control" (and the rest is not)
         cue.dims["uncontrollable"] = cue.rule.weight
-        lo, hi = ctx.clause_of(cue.start)
         life = self.lex["life_word"]
         if any(
             ctx.norms[i] in life and ctx.norms[i - 1] in ("my", "own") for i in range(cue.end, hi)
@@ -475,7 +523,9 @@ class Rater:
                 return False  # a scratchcard or the weather: luck is the honest cause
             if s and ctx.norms[s - 1] == "time":
                 return False  # "third time lucky"
-        return cue.rule.standalone or self.good_event(ctx, s, val)
+        if cue.rule.standalone:
+            return True
+        return self.discount_fits(ctx, s, cue.end, val)
 
     def _rate_credit(self, ctx: Context, cue: Cue, val: Valence) -> bool:
         # owning a success needs a success: "we ran out of time because we planned badly" is
@@ -610,8 +660,24 @@ class Rater:
         s0, s1 = ctx.sentence_of(start)
         if any(ctx.norms[i] in self.lex["luck_activity"] for i in range(s0, s1)):
             return False
+        if ctx.norms[start] in ("luck", "lucky", "luckily"):
+            after = ctx.norms[end : end + 2]
+            if after[:1] == ["to"] and after[1:] and after[1] in self.lex["gratitude_verb"]:
+                return False  # "lucky to have such a kind family": gratitude
+            if not self.achievement_near(ctx, start):
+                return False  # "lucky the shop had one left": luck, and nobody's success
         owned = self.lex["owning_word"]
-        return not any(ctx.norms[i] in owned for i in range(s0, s1))
+        # "my friends say I earned it, but really it was luck": their words, not the writer's
+        return not any(ctx.norms[i] in owned and not ctx.reported(i, i + 1) for i in range(s0, s1))
+
+    def achievement_near(self, ctx: Context, start: int) -> bool:
+        """A word for an achievement itself (passed, the job, promoted), not for good news in
+        general ("good", "got"), in this sentence or next to it."""
+        sid = ctx.sent[start]
+        lo = ctx.sent_bounds[max(0, sid - 1)][0]
+        hi = ctx.sent_bounds[min(len(ctx.sent_bounds) - 1, sid + 1)][1]
+        words = self.lex["achievement"] - self.lex["positive"] - self.lex["general_good"]
+        return any(ctx.lemmas[i] in words or ctx.norms[i] in words for i in range(lo, hi))
 
     def good_event(self, ctx: Context, start: int, val: Valence) -> bool:
         """A success of the writer's in this sentence or next to it: the writer is there, and
@@ -694,7 +760,10 @@ class Rater:
         if (
             e < s1
             and ctx.norms[e] == "for"
-            and any(ctx.norms[i].endswith("ing") for i in range(e + 1, min(s1, e + 3)))
+            and any(
+                ctx.norms[i].endswith("ing") and ctx.lemmas[i] != ctx.norms[i]
+                for i in range(e + 1, min(s1, e + 3))
+            )  # a doing ("for not checking"), not "for everything"
         ):
             return True
         labels = self.lex["label_adj"] | self.lex["trait_noun"]

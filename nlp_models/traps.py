@@ -12,6 +12,7 @@ writer's own words, unless they have `any_speaker`):
                 forget" pass, "I always enjoy coffee" and "nothing is impossible" do not
   negative_sentence  its sentence reads as negative
   not_positive  its clause (or, when neutral, its sentence) does not read as positive
+  clause_not_positive  its own clause does not read as positive
   internal      dropped when its sentence names a cause outside the writer
   after_positive  a positive word comes before it ("they loved it, but anyone could ...")
   contrast      a positive side before the contrast word and a negative side after it
@@ -42,7 +43,7 @@ from nlp_models.valence import Valence, valence
 LABEL_THRESHOLD = 0.5
 MAX_LABELS = 3
 NEGATION_WINDOW = 3
-CHECKS = ("writer", "any_speaker", "others_mind", "not_negated", "negative", "negative_sentence", "not_positive",
+CHECKS = ("writer", "any_speaker", "others_mind", "not_negated", "negative", "negative_sentence", "not_positive", "clause_not_positive",
           "internal", "strong", "after_positive", "contrast", "concession", "not_after_negative",
           "escalated")  # fmt: skip
 # style findings that are thinking traps in their own right: a label, the person as the cause,
@@ -143,10 +144,20 @@ class TrapReader:
         return any(ctx.lemmas[i] in self.lex["danger_label"] for i in range(s, min(ctx.n, e + 1)))
 
     def _said(self, ctx: Context, s: int) -> bool:
-        """The sentence reports words somebody said or wrote."""
+        """The sentence reports words somebody else said or wrote ("I told them" is not)."""
         lo, hi = ctx.sentence_of(s)
         verbs = self.lex["speech_verb"]
-        return any(ctx.lemmas[i] in verbs for i in range(lo, hi))
+        return any(
+            ctx.lemmas[i] in verbs and not self._writer_speaks(ctx, i, lo) for i in range(lo, hi)
+        )
+
+    @staticmethod
+    def _writer_speaks(ctx: Context, verb: int, lo: int) -> bool:
+        """ "I told my church group ...": the writer is the speech verb's subject."""
+        j = verb - 1
+        while j >= lo and ctx.norms[j] in ("just", "also", "even", "then", "have", "had", "'ve"):
+            j -= 1
+        return j >= lo and ctx.norms[j] in ("i", "we")
 
     def _mitigated(self, ctx: Context, s: int, e: int) -> bool:
         lo = max(ctx.clause_of(s)[0], s - 2)
@@ -216,6 +227,8 @@ class TrapReader:
         if "negative_sentence" in checks and val.sentence[sid] >= 0:
             return False
         if "not_positive" in checks and val.clause_or_sentence(ctx, s) > 0:
+            return False
+        if "clause_not_positive" in checks and val.clause[ctx.clause[s]] > 0:
             return False
         if "internal" in checks and ctx.within("external", s, e):
             return False

@@ -36,7 +36,7 @@ class Valence:
         return self.clause[ctx.clause[i]] or self.sentence[ctx.sent[i]]
 
 
-NEUTRAL_SCOPES = ("time_limited", "reported", "past_belief")
+NEUTRAL_SCOPES = ("time_limited", "reported", "past_belief", "taken_on")
 
 
 def valence(
@@ -66,7 +66,8 @@ def valence(
     # Pseudo-negations ("no one", "not even") are negations here ("no one listens", "I don't
     # even enjoy it"); only phrases that negate nothing ("no matter", "can't wait") are not.
     flip = [ctx.norms[i] in flippers and i not in ctx.not_flipper_tokens for i in range(n)]
-    # the words of a time limit or of reported speech carry no feeling ("right now")
+    # the words of a time limit, of reported speech or of agreeing with it carry no feeling
+    # ("right now", "and he's right")
     for category in neutral:
         for _, _, s, e in ctx.scopes.get(category, ()):
             for i in range(s, e):

@@ -49,8 +49,21 @@ def test_rule_2_reported_words_are_not_rated(text):
     assert not found(text) & {"permanent", "pervasive", "personal"}
 
 
-def test_rule_2_taken_on_is_rated():
-    assert {"permanent", "personal"} <= found("My coach says I'm lazy and he's right.")
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My coach says I'm lazy and he's right.",
+        "My teacher told me I'll never be a writer, and I think she's right.",
+        "The nurse said this pain won't ever go away, and I believe her.",
+        "They all say it's my fault, and honestly, it is.",
+    ],
+)
+def test_rule_2_taken_on_is_rated(text):
+    assert found(text) & {"permanent", "personal"}
+
+
+def test_rule_2_who_said_it_is_no_scope():
+    assert "pervasive" not in found("Everyone says it's my fault, and yes, it is.")
 
 
 # Rule 3: negated or replaced explanations are not rated; a belief that is over is not either
@@ -109,6 +122,10 @@ def test_rule_5_a_label_for_one_role_or_area_is_not_pervasive(text):
         "It's all down to me that we lost.",
         "What is wrong with me?",
         "I spoil everything for everyone.",
+        "I wreck every friendship I make.",
+        "it's always me who ends up ruining it",
+        "What is it about me that drives people off?",
+        "I blame myself for everything that went wrong this year.",
     ],
 )
 def test_rule_6_the_person_as_the_cause_is_personal(text):
@@ -175,6 +192,7 @@ def test_rule_9_time_limits_and_states(text):
         "I won the quiz, but it was a fluke.",
         "Anyone could have passed that test.",
         "They only picked me because nobody else applied.",
+        "People keep saying I earned the award, but honestly it was luck.",
     ],
 )
 def test_rule_10_a_success_explained_away_is_a_discount(text):
@@ -188,6 +206,10 @@ def test_rule_10_a_success_explained_away_is_a_discount(text):
         "I'm proud of myself, I trained for months.",
         "It's thanks to my teacher that I passed, and I'm grateful.",
         "We were lucky with the weather at the wedding.",
+        "I'm so lucky to have friends like mine.",
+        "Lucky me, the bakery still had a loaf left.",
+        "I got the promotion because I earned it, not because of luck.",
+        "My mates say I earned it, and I did.",
     ],
 )
 def test_rule_10_owning_or_sharing_a_success_is_no_finding(text):
@@ -202,13 +224,45 @@ def test_rule_10_owning_or_sharing_a_success_is_no_finding(text):
         "No matter how hard I try, nothing changes.",
         "What's the point of trying?",
         "It's out of my hands now.",
+        "honestly, what's the point",
+        "Why bother when nobody listens anyway?",
     ],
 )
 def test_rule_11_uncontrollable(text):
     assert "uncontrollable" in found(text)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "What's the point of fretting? I'll email them in the morning.",
+        "Why bother with a coat when it's this warm",
+        "Nothing I can do until the results come back, so I'm baking.",
+        "Part of it is out of my control, so I'm focusing on the part that isn't.",
+        "It isn't true that there's nothing I can do: I can ask for a review.",
+        "I've stopped telling myself there's no point in trying.",
+    ],
+)
+def test_rule_11_a_better_way_a_wait_or_a_part_is_no_helplessness(text):
+    assert "uncontrollable" not in found(text)
+
+
 # Conventions for the hard cases
+def test_a_habit_of_effort_is_no_permanence():
+    assert "permanent" not in found("The council fixed the road because I rang them every week.")
+    assert "permanent" not in found("My nan died last year and I still think of her every day.")
+    assert "permanent" in found("Every time I try, it goes wrong.")
+
+
+def test_a_missing_piece_of_news_is_an_outside_cause():
+    assert "pervasive" not in found("I'm lost at the new job, nobody told me about the rota.")
+    assert "pervasive" in found("Nobody listens to me.")
+
+
+def test_a_whole_life_stays_pervasive_in_a_bad_month():
+    assert "pervasive" in found("My whole life is falling apart this month.")
+
+
 def test_habitual_generalisation_without_a_time_word_is_not_permanent():
     got = found("I ruin everything I try.")
     assert {"pervasive", "personal"} <= got and "permanent" not in got
