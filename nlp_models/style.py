@@ -184,9 +184,13 @@ class Rater:
         life = self.lex["life_word"]
         dets = self.lex["specific_det"]
         first_person = self.lex["first_person"]
+        if end < hi and norms[end] in self.lex["domain_adj"]:
+            return True  # "hopeless at anything practical"
         for j in range(end, hi - 1):
+            if norms[j] == "between" and any(w in first_person for w in norms[j + 1 : j + 3]):
+                return True  # "nothing will change between me and my brother"
             if (
-                norms[j] in ("in", "at", "on")
+                norms[j] in ("in", "at", "on", "round", "around")
                 and norms[j + 1] in dets | {"work", "school"}
                 and not any(w in life or w in self.lex["time_noun"] for w in norms[j + 1 : j + 4])
             ):
@@ -233,6 +237,12 @@ class Rater:
         s0, s1 = ctx.sentence_of(start)
         first = self.lex["first_person"]
         return not any(ctx.norms[i] in first for i in range(s0, s1))
+
+    @staticmethod
+    def _follow_up(ctx: Context, sid: int) -> bool:
+        """A short sentence that only adds to the one before ("Never could.", "Every time.")."""
+        lo, hi = ctx.sent_bounds[sid]
+        return sum(not ctx.punct[i] for i in range(lo, hi)) <= 4
 
     def _nobody_told(self, ctx: Context, end: int, hi: int) -> bool:
         """ "nobody told me": one piece of news missing ("nobody ever tells me anything" is a
@@ -331,6 +341,9 @@ class Rater:
             return None  # rule 3
         if role in BAD_EVENT_ROLES:
             polarity = val.clause_or_sentence(ctx, s)
+            sid = ctx.sent[s]
+            if not polarity and sid and self._follow_up(ctx, sid):
+                polarity = val.sentence[sid - 1]  # "Rubbish with money. Always have been."
             if rule.role == "quantifier" and self._consequent_negated(ctx, s):
                 polarity = min(polarity, -1)  # "whatever I do, the weight doesn't shift"
             if polarity > 0 or (polarity == 0 and not rule.standalone):
@@ -354,7 +367,7 @@ class Rater:
         bridge was closed", rule 8)."""
         s0, s1 = ctx.sentence_of(s)
         first = self.lex["first_person"]
-        writer = ctx.subject(s) == "self"
+        writer = ctx.subject(s) == "self" and not self._thing_subject(ctx, s)
         if ctx.within("help_question", s) and not writer:
             return False
         lo = ctx.clause_of(s)[0]
@@ -368,6 +381,16 @@ class Rater:
         if generic and not any(ctx.norms[i] in first for i in range(s0, s1)):
             return False
         return not (ctx.norms[s] in _SCOPE_WORDS and ctx.within("external", s))
+
+    def _thing_subject(self, ctx: Context, s: int) -> bool:
+        """ "my landlord never replies", "my sourdough is always dense": the subject is a
+        person or thing of the writer's, not the writer (nor the writer's life)."""
+        lo = ctx.clause_of(s)[0]
+        words = ctx.norms[lo:s]
+        for k in range(len(words) - 1):
+            if words[k] in ("my", "our") and words[k + 1] not in self.lex["life_word"]:
+                return words[k + 1] not in self.lex["first_person"]
+        return False
 
     def _negation_fits(self, ctx: Context, rule: StyleRule, s: int) -> bool:
         word = ctx.norms[s]
@@ -430,7 +453,9 @@ class Rater:
             past = verb >= 0 and ctx.norms[verb].endswith("ed")
             if past and (self._area_after(ctx, cue.end, hi) or self._one_occasion(ctx, cue.start)):
                 return False  # "I messed up every question on the test": one performance
-        lo = ctx.sentence_of(cue.start)[0]
+        lo, s1 = ctx.sentence_of(cue.start)
+        if self._question(ctx, cue.start) and "or" in ctx.norms[cue.end : s1]:
+            return False  # "is it my fault the plant's drooping, or does it need repotting?"
         if cue.rule.id == "person.its_me" and any(
             ctx.norms[i] in self.lex["greeting"] for i in range(lo, cue.start)
         ):
@@ -440,6 +465,12 @@ class Rater:
 
     def _rate_label(self, ctx: Context, cue: Cue, val: Valence) -> bool:
         s, e = cue.start, cue.end
+        if (
+            cue.rule.id == "label.fragment"
+            and e - s > 1
+            and (ctx.punct[e - 1] or ctx.norms[e - 1] in _AREA_STARTS | {"and", "but", "so"})
+        ):
+            e = cue.end = e - 1  # "useless at ...": the label is the word, the area may follow
         if self._time_limited(ctx, s, e):
             return False  # "I'm useless today": a state, not a character (rule 9)
         words = ctx.norms[s:e]
@@ -568,7 +599,10 @@ class Rater:
         # a past form: "arrived", or irregular ("got", "came"), not "going" or "gets"
         tag_past = form.endswith("ed") or (lemma != form and not form.endswith(("ing", "s")))
         perfect = s > 0 and ctx.norms[s - 1] in ("have", "has", "had", "'ve")
-        return tag_past and not perfect and ctx.lemmas[s + 1] not in self.lex["copula"]
+        modal = form in ("could", "would", "should", "might", "must", "did", "was", "were")
+        return (
+            tag_past and not perfect and not modal and ctx.lemmas[s + 1] not in self.lex["copula"]
+        )
 
     def _copes_after(self, ctx: Context, cue: Cue) -> bool:
         """A later clause of the sentence where the writer works around it: "so I print on
@@ -683,16 +717,23 @@ class Rater:
         """A success of the writer's in this sentence or next to it: the writer is there, and
         an achievement or good news."""
         sid = ctx.sent[start]
-        lo = ctx.sent_bounds[max(0, sid - 1)][0]
+        back = (
+            2 if sid > 1 and ctx.sent_bounds[sid - 1][1] - ctx.sent_bounds[sid - 1][0] <= 3 else 1
+        )
+        lo = ctx.sent_bounds[max(0, sid - back)][0]  # past a short "Why?"
         hi = ctx.sent_bounds[min(len(ctx.sent_bounds) - 1, sid + 1)][1]
         achievement = self.lex["achievement"]
         for i in range(lo, hi):
-            if ctx.lemmas[i] in achievement or ctx.norms[i] in achievement:
-                return True
+            if (ctx.lemmas[i] in achievement or ctx.norms[i] in achievement) and not any(
+                ctx.is_negation(j) for j in range(max(lo, i - 2), i)
+            ):
+                return True  # not "I didn't get paid", "I wasn't a great listener"
         # good news of the writer's ("anyone can learn to swim" dismisses nobody's success)
         first = self.lex["first_person"]
         good = val.sentence[sid] > 0 or (sid > 0 and val.sentence[sid - 1] > 0)
-        return good and any(ctx.norms[i] in first for i in range(lo, hi))
+        # praise someone else voiced is good news too ("everyone said I sang beautifully")
+        praised = any(val.positive_tokens[i] and ctx.reported(i, i + 1) for i in range(lo, hi))
+        return (good or praised) and any(ctx.norms[i] in first for i in range(lo, hi))
 
     def _resolve(self, ctx: Context, cues: list[Cue]) -> list[Cue]:
         """Cues read together:

@@ -193,6 +193,9 @@ def test_rule_9_time_limits_and_states(text):
         "Anyone could have passed that test.",
         "They only picked me because nobody else applied.",
         "People keep saying I earned the award, but honestly it was luck.",
+        "My team said I played brilliantly, but they're my mates, they have to say that.",
+        "They picked me for the choir. Why? Must have been a mix-up.",
+        "They had no choice but to hire me, nobody else applied.",
     ],
 )
 def test_rule_10_a_success_explained_away_is_a_discount(text):
@@ -261,6 +264,29 @@ def test_a_missing_piece_of_news_is_an_outside_cause():
 
 def test_a_whole_life_stays_pervasive_in_a_bad_month():
     assert "pervasive" in found("My whole life is falling apart this month.")
+
+
+def test_a_label_without_its_subject_is_a_label():
+    assert {"permanent", "personal", "pervasive"} <= found("pathetic, as usual.")
+    got = found("hopeless with directions. always have been.")
+    assert {"permanent", "personal"} <= got and "pervasive" not in got
+    assert "permanent" in found("can't win, never could.")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "What should I do if my neighbour never answers the door?",
+        "Why are my tomatoes always so small, what am I doing wrong with the feeding?",
+        "Is it my fault the cake sank, or was the oven too hot?",
+    ],
+)
+def test_a_practical_question_about_a_thing_is_not_rated(text):
+    assert not found(text)
+
+
+def test_a_feeling_that_lasted_a_day_is_not_a_label():
+    assert not found("I felt like an idiot for a couple of hours, then I laughed it off.")
 
 
 def test_habitual_generalisation_without_a_time_word_is_not_permanent():
