@@ -102,12 +102,16 @@ def as_record(analysis: Analysis) -> dict:
 
 
 def question_plan(findings: list[Finding]) -> list[str]:
-    """The questions to ask, aimed at what was found, one per finding first, then the general
-    ones (control, evidence, a friend's view), at most MAX_QUESTIONS."""
+    """The questions to ask, aimed at what was found, one per finding first (uncontrollable
+    before the rest), then the general ones (control, evidence, a friend's view), at most
+    MAX_QUESTIONS."""
     plan: list[str] = []
-    for finding in findings:
-        if finding.kind == "dimension":
-            plan.append(DIMENSION_QUESTIONS[finding.label][0])
+    # whether it can be influenced is asked before anything is challenged (the guide, rule 11)
+    dims = sorted(
+        (f for f in findings if f.kind == "dimension"), key=lambda f: f.label != "uncontrollable"
+    )
+    for finding in dims:
+        plan.append(DIMENSION_QUESTIONS[finding.label][0])
     for finding in findings:
         if finding.kind == "distortion" and len(plan) < MAX_QUESTIONS - 2:
             key = DISTORTION_QUESTIONS[finding.label]
@@ -158,6 +162,18 @@ def recognitions(original: dict, balanced: Analysis) -> list[str]:
     if "agency" in helpful:
         moved.add("agency")
     return [key for name, key in RECOGNITIONS if name in moved]
+
+
+HELPFUL_ORDER = ("credit", "behavioural", "agency")
+
+
+def helpful_to_name(record: dict) -> list[tuple[str, str]]:
+    """(label, words) of the helpful evidence in a stored analysis worth naming back to the
+    person, one per kind, in a fixed order (owning a success first)."""
+    first: dict[str, str] = {}
+    for label, _start, _end, text in record.get("helpful", []):
+        first.setdefault(label, text)
+    return [(label, first[label]) for label in HELPFUL_ORDER if label in first]
 
 
 _SENTENCE = re.compile(r"[^.!?;\n]+[.!?;]*")

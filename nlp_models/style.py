@@ -323,8 +323,8 @@ class Rater:
             event = "good"
         elif bad or val.message < 0:
             event = "bad"
-        elif val.message > 0:
-            event = "good"
+        elif val.message > 0 or any(role == "credit" for role, _, _ in helpful):
+            event = "good"  # "I worked hard for this and I deserve it"
         else:
             event = "none"
         return Style(scores, evidence, event, accepted, helpful, discounts)

@@ -159,7 +159,12 @@ class ThoughtRecordFlow(Flow):
     def _say_findings(self, turn: Turn) -> None:
         found = [F.Finding(**f) for f in turn.dialog.slots["findings"]]
         if not found:
-            text = turn.t("tr.noticed_nothing")
+            # what was there instead: a success owned, one act named, a step the person can take
+            lines = [
+                turn.t(f"tr.noticed_helpful.{label}", words=f'"{words}"')
+                for label, words in F.helpful_to_name(turn.dialog.slots.get("analysis", {}))
+            ]
+            text = "\n".join([*lines, turn.t("tr.noticed_nothing")])
         else:
             lines = [turn.t("tr.noticed_intro")]
             dims = [f for f in found if f.kind == "dimension"]
@@ -172,12 +177,11 @@ class ThoughtRecordFlow(Flow):
             for f in dims:
                 lines.append(f"• {turn.t(f'dim.{f.label}').capitalize()}: "
                              f"{turn.t(f'dim.{f.label}.why')}")  # fmt: skip
-                if any(f.label == "uncontrollable" for f in dims):
-                    # its own line: the question it gets first is what can still be influenced
-                    lines.append(turn.t("tr.uncontrollable_noticed",
-                                        words=and_list(turn, [f'"{w}"' for w in next(
-                                            f.words for f in dims if f.label == "uncontrollable"
-                                        )])))  # fmt: skip
+            unc = next((f for f in dims if f.label == "uncontrollable"), None)
+            if unc is not None:
+                # its own line: the question it gets first is what can still be influenced
+                lines.append(turn.t("tr.uncontrollable_noticed",
+                                    words=and_list(turn, [f'"{w}"' for w in unc.words])))  # fmt: skip
             for f in found:
                 if f.kind == "distortion":
                     quoted = and_list(turn, [f'"{w}"' for w in f.words[:2]])
