@@ -335,9 +335,9 @@ def test_blind_set_floor():
     m = _metrics(BLIND_SET)
     assert m["clean_n"] >= 187 and sum(m[f"{d}_n"] for d in ("permanent", "pervasive")) > 100
     for dim in ("permanent", "pervasive", "personal", "uncontrollable"):
-        assert m[f"{dim}_precision"] >= 0.80, dim
-        assert m[f"{dim}_recall"] >= 0.80, dim
-    assert m["clean_flagged"] <= 0.08
+        assert m[f"{dim}_precision"] >= 0.85, dim
+        assert m[f"{dim}_recall"] >= 0.85, dim
+    assert m["clean_flagged"] <= 0.06
     assert m["discounts_recall"] >= 0.70
 
 
@@ -345,6 +345,22 @@ def test_blind_set_floor():
 def test_tuning_set_floor(path):
     m = _metrics(path)
     for dim in ("permanent", "pervasive", "personal", "uncontrollable"):
-        assert m[f"{dim}_precision"] >= 0.85, dim
-        assert m[f"{dim}_recall"] >= 0.80, dim
-    assert m["clean_flagged"] <= 0.06
+        assert m[f"{dim}_precision"] >= 0.90, dim
+        assert m[f"{dim}_recall"] >= 0.85, dim
+    assert m["clean_flagged"] <= 0.04
+    assert m["discounts_recall"] >= 0.85
+
+
+DEV_SET = Path(__file__).resolve().parents[3] / "shared" / "data" / "explanations" / "dev.tsv"
+
+
+@pytest.mark.skipif(not DEV_SET.is_file(), reason="../shared/data is not next to this checkout")
+def test_development_set_targets():
+    """The issue's targets on the development set (it lives outside the project)."""
+    m = _metrics(DEV_SET)
+    for dim in ("permanent", "pervasive", "personal", "uncontrollable"):
+        assert m[f"{dim}_precision"] >= 0.90, dim
+        assert m[f"{dim}_recall"] >= 0.85, dim
+    assert m["clean_flagged"] <= 0.05
+    assert m["discounts_recall"] >= 0.85
+    assert m["owned_flagged"] == 0 and m["helpful_flagged"] == 0
