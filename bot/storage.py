@@ -176,6 +176,10 @@ MIGRATIONS: Sequence[str] = (
     CREATE INDEX outbox_chat ON outbox(chat_id, id);
     CREATE INDEX outbox_user ON outbox(user_id);
     """,
+    # nudges that name nothing on the screen ("A reminder from your planner")
+    """
+    ALTER TABLE users ADD COLUMN discreet INTEGER NOT NULL DEFAULT 0;
+    """,
 )
 
 # Free text people write, encrypted at rest when the storage has a cipher: table -> columns.
@@ -455,6 +459,7 @@ class Storage:
             active=bool(row["active"]),
             quiet_start=row["quiet_start"],
             quiet_end=row["quiet_end"],
+            discreet=bool(row["discreet"]),
         )
 
     async def load_dialog(self, user_id: int) -> DialogState:
@@ -493,8 +498,9 @@ class Storage:
                 await db.execute(
                     """INSERT INTO users (user_id, first_name, language, country, timezone,
                            consented_at, share_alerts, created_at, updated_at, share_text,
-                           nudges_paused_until, last_alert_at, active, quiet_start, quiet_end)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                           nudges_paused_until, last_alert_at, active, quiet_start, quiet_end,
+                           discreet)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                        ON CONFLICT(user_id) DO UPDATE SET first_name=excluded.first_name,
                            language=excluded.language, country=excluded.country,
                            timezone=excluded.timezone, consented_at=excluded.consented_at,
@@ -502,7 +508,8 @@ class Storage:
                            share_text=excluded.share_text,
                            nudges_paused_until=excluded.nudges_paused_until,
                            last_alert_at=excluded.last_alert_at, active=excluded.active,
-                           quiet_start=excluded.quiet_start, quiet_end=excluded.quiet_end""",
+                           quiet_start=excluded.quiet_start, quiet_end=excluded.quiet_end,
+                           discreet=excluded.discreet""",
                     (
                         user_id,
                         self._enc(profile.first_name, "users", "first_name", user_id),
@@ -519,6 +526,7 @@ class Storage:
                         int(profile.active),
                         profile.quiet_start,
                         profile.quiet_end,
+                        int(profile.discreet),
                     ),
                 )
             else:

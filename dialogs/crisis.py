@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from dialogs import crisis_lines
 from dialogs.events import Choice
 from dialogs.turn import Turn
@@ -18,10 +20,11 @@ def suspend_flow(turn: Turn) -> None:
         dialog.slots = {}
 
 
-def lines_text(turn: Turn) -> tuple[str, list[Choice]]:
-    """The crisis lines for the person's country as text (numbers) and https link buttons.
-    Telegram does not reliably open tel: links, so numbers are text and links are https."""
-    lines = crisis_lines.lines_for(turn.profile.country)
+def lines_text(turn: Turn, kind: str = "crisis") -> tuple[str, list[Choice]]:
+    """The lines of a kind ("crisis", or "danger": domestic-abuse lines) for the person's
+    country as text (numbers) and https link buttons. Telegram does not reliably open tel:
+    links, so numbers are text and links are https."""
+    lines = crisis_lines.lines_for(turn.profile.country, kind)
     parts = []
     links = []
     for service in lines.services:
@@ -34,7 +37,7 @@ def lines_text(turn: Turn) -> tuple[str, list[Choice]]:
             ways.append(turn.t("crisis.chat"))
         parts.append(f"• {service.name}: {', '.join(ways)}")
         links.append(Choice(service.name, url=service.chat_url or service.url))
-    header = turn.t("crisis.lines_header", country=lines.name)
+    header = turn.t(f"{kind}.lines_header", country=lines.name)
     emergency = turn.t("crisis.emergency", number=lines.emergency) if lines.emergency else ""
     return "\n".join([header, *parts, emergency]).strip(), links
 
@@ -77,10 +80,20 @@ def lines_only(turn: Turn) -> None:
     turn.say(text, tuple(rows))
 
 
-def concern_response(turn: Turn) -> None:
+def checked_digest(text: str) -> str:
+    """What a record keeps of a message the person already answered the direct question about
+    (so the same words do not bring the same question twice): a digest, not the words."""
+    return hashlib.sha256(" ".join(text.casefold().split()).encode()).hexdigest()[:16]
+
+
+def concern_response(turn: Turn, pending: str | None = None) -> None:
     """A gentle, direct question. The answer is taken by the safety check flow (typed) or the
-    buttons (pressed); help lines stay one tap away either way."""
+    buttons (pressed); help lines stay one tap away either way. The message that raised it is
+    kept with the interrupted flow, so a "no" can go on with it."""
+    was_active = turn.dialog.active and turn.dialog.flow != "safety_check"
     suspend_flow(turn)
+    if was_active and pending is not None and turn.dialog.suspended:
+        turn.dialog.suspended["pending"] = pending
     turn.dialog.flow, turn.dialog.state, turn.dialog.slots = "safety_check", "asked", {}
     turn.say(
         turn.t("concern.checkin"),
@@ -135,6 +148,80 @@ def alert_text(turn: Turn, level: str, message: str | None) -> str:
     if message and turn.profile.share_text:
         text += "\n" + turn.t("alert.message", message=message[:500])
     return text
+
+
+def danger_response(turn: Turn) -> None:
+    """Someone else is hurting, threatening or controlling the person: never analysed, never
+    challenged. Are you safe right now; the emergency number and the domestic-abuse lines;
+    and, when not yet on, discreet reminders."""
+    suspend_flow(turn)
+    text, links = lines_text(turn, "danger")
+    turn.say(turn.t("danger.empathy"))
+    rows = [tuple(links[i : i + 2]) for i in range(0, len(links), 2)]
+    rows.append(
+        (
+            turn.global_choice(turn.t("danger.safe"), "danger_safe"),
+            turn.global_choice(turn.t("danger.unsafe"), "danger_unsafe"),
+        )
+    )
+    if not turn.profile.discreet:
+        rows.append((turn.global_choice(turn.t("discreet.offer"), "discreet_on"),))
+    turn.say(f"{text}\n\n{turn.t('danger.ask_safe')}", tuple(rows))
+
+
+def danger_unsafe(turn: Turn) -> None:
+    lines = crisis_lines.lines_for(turn.profile.country, "danger")
+    text, links = lines_text(turn, "danger")
+    turn.say(turn.t("danger.unsafe_reply", number=lines.emergency))
+    turn.say(text, tuple(tuple(links[i : i + 2]) for i in range(0, len(links), 2)))
+
+
+def after_danger(turn: Turn) -> None:
+    """Safe for now: a choice, never straight back to challenging a thought."""
+    turn.say(
+        turn.t("after_crisis.ask"),
+        (
+            (
+                turn.global_choice(turn.t("after_crisis.calm"), "calm"),
+                turn.global_choice(turn.t("after_crisis.later"), "later"),
+            ),
+            (turn.global_choice(turn.t("danger.lines_button"), "danger_lines"),),
+        ),
+    )
+
+
+def danger_lines_only(turn: Turn) -> None:
+    text, links = lines_text(turn, "danger")
+    turn.say(text, tuple(tuple(links[i : i + 2]) for i in range(0, len(links), 2)))
+
+
+def after_crisis(turn: Turn) -> None:
+    """Once the person is safe for now: a choice, never straight back to challenging a thought.
+    What a crisis interrupted stays kept as a draft for later."""
+    plan_key = "crisis.plan_show" if turn.safety_plan else "crisis.plan_make"
+    turn.say(
+        turn.t("after_crisis.ask"),
+        (
+            (turn.global_choice(turn.t(plan_key), "plan"),),
+            (
+                turn.global_choice(turn.t("after_crisis.calm"), "calm"),
+                turn.global_choice(turn.t("after_crisis.later"), "later"),
+            ),
+        ),
+    )
+
+
+def calming(turn: Turn) -> None:
+    """A short grounding exercise, with the lines one tap away."""
+    turn.say(turn.t("calm.text"), ((turn.global_choice(turn.t("crisis.lines_button"), "lines"),),))
+
+
+def come_back_later(turn: Turn) -> None:
+    suspended = turn.dialog.suspended
+    if suspended and suspended.get("flow"):
+        turn.say(turn.t("after_crisis.later_kept", flow=turn.t(f"flow.{suspended['flow']}")))
+    else:
+        turn.say(turn.t("after_crisis.later_reply"))
 
 
 def offer_resume(turn: Turn) -> None:

@@ -1,4 +1,5 @@
-"""Crisis lines by country, loaded from ``dialogs/data/crisis_lines.json``.
+"""Help lines by country: crisis lines (``dialogs/data/crisis_lines.json``) and, for danger from
+another person, domestic-abuse lines (``dialogs/data/danger_lines.json``), in one format.
 
 The numbers live in a data file so they can be re-checked and corrected without touching code.
 Numbers are meant to be shown as plain text: Telegram does not reliably open ``tel:`` links, so the
@@ -16,6 +17,9 @@ from pathlib import Path
 from typing import Any
 
 DATA_PATH = Path(__file__).parent / "data" / "crisis_lines.json"
+# lines for danger from another person (domestic abuse): the same countries, the same format
+DANGER_PATH = Path(__file__).parent / "data" / "danger_lines.json"
+KINDS = ("crisis", "danger")
 SUPPORTED_SCHEMA_VERSIONS = frozenset({1})
 INTERNATIONAL_CODE = "INTL"
 
@@ -53,9 +57,10 @@ class _Catalogue:
     aliases: dict[str, str]
 
 
-def lines_for(country_code: str | None) -> CountryLines:
-    """Lines for a country code (any case); the international fallback when unknown or None."""
-    catalogue = _load()
+def lines_for(country_code: str | None, kind: str = "crisis") -> CountryLines:
+    """Lines of a kind ("crisis" or "danger") for a country code (any case); the international
+    fallback when unknown or None."""
+    catalogue = _load(kind)
     if country_code:
         found = catalogue.countries.get(country_code.strip().upper())
         if found is not None:
@@ -217,6 +222,6 @@ def _build(raw: dict[str, Any]) -> _Catalogue:
     return _Catalogue(countries=countries_by_code, international=international, aliases=aliases)
 
 
-@lru_cache(maxsize=1)
-def _load() -> _Catalogue:
-    return _build(load_file(DATA_PATH))
+@lru_cache(maxsize=len(KINDS))
+def _load(kind: str = "crisis") -> _Catalogue:
+    return _build(load_file(DANGER_PATH if kind == "danger" else DATA_PATH))

@@ -51,7 +51,7 @@ BACKLOG_LIMIT = 10_000
 COUNTRY_MEMORY = 100_000
 ANALYSIS_MEMORY = 256
 # Buttons that ask for crisis help: a failed turn still answers them with the lines.
-_CRISIS_BUTTONS = frozenset({"risk_yes", "followup_bad"})
+_CRISIS_BUTTONS = frozenset({"risk_yes", "followup_bad", "danger_unsafe"})
 _HELP_BUTTONS = frozenset({"lines", "more"})
 _T = TypeVar("_T")
 
@@ -103,9 +103,10 @@ COMMAND_MENU = {
 # Buttons by which a person says they are safe, and what the bot answers.
 _CALM_REPLIES = {
     "safe": "crisis.safe_reply",
-    "risk_no": "concern.no_reply",
     "followup_ok": "followup.ok_reply",
 }
+# the digests of messages the person answered "no" to the direct question about, in a record
+RISK_CHECKED_SLOT = "_risk_checked"
 
 
 @dataclass(frozen=True)
@@ -215,6 +216,7 @@ class Engine:
         does not wait for them (and a crisis answer never depends on loading a file)."""
         nlp_models.analyze("warming up")
         crisis_lines.lines_for(None)
+        crisis_lines.lines_for(None, "danger")
 
     def command_menu(self) -> list[tuple[str, str]]:
         return [(name, self.texts.get(key)) for name, key in COMMAND_MENU.items()]
@@ -646,6 +648,8 @@ class Engine:
             flow.fire(turn, trigger)
         if turn.crisis_confirmed:
             self._on_crisis(turn, None)
+        elif turn.answered_no:
+            self._after_no(turn)
         elif turn.next_flow in FLOWS and not turn.dialog.active:
             FLOWS[turn.next_flow].start(turn, turn.next_slots)
         elif flow.name == "outcome" and not turn.dialog.active:
@@ -658,15 +662,51 @@ class Engine:
         turn.analysis = analysis
         if analysis.risk == "none":
             return False
+        if analysis.risk == "concern" and crisis.checked_digest(text) in turn.dialog.slots.get(
+            RISK_CHECKED_SLOT, ()
+        ):
+            return False  # the person already answered the direct question about these words
         turn.urgent = True
         turn.writes.risk_events.append((analysis.risk, analysis.risk_rules))
         log.info("risk detected: level=%s rules=%s", analysis.risk, ",".join(analysis.risk_rules))
-        if analysis.risk == "crisis" or turn.dialog.flow == "safety_check":
+        if analysis.risk == "danger":
+            crisis.danger_response(turn)
+        elif analysis.risk == "crisis" or turn.dialog.flow == "safety_check":
             # A second worrying message in answer to the direct question is taken as a yes.
             self._on_crisis(turn, text)
         else:
-            crisis.concern_response(turn)
+            crisis.concern_response(turn, pending=text)
         return True
+
+    def _after_no(self, turn: Turn) -> None:
+        """No to the direct question: go on with the flow it interrupted, with the words the
+        person had written (they are not asked about again in this record); with nothing
+        interrupted, a kind word and the lines."""
+        turn.answered_no = False
+        if turn.dialog.flow == "safety_check":
+            self._leave_flow(turn)
+        suspended = turn.dialog.suspended
+        pending = suspended.get("pending") if suspended else None
+        if pending is None or suspended.get("flow") not in FLOWS:
+            turn.say(turn.t("concern.no_reply"))
+            crisis.offer_resume(turn)
+            return
+        turn.say(turn.t("concern.no_continue"))
+        flow = FLOWS[suspended["flow"]]
+        slots = dict(suspended["slots"])
+        slots[RISK_CHECKED_SLOT] = [
+            *slots.get(RISK_CHECKED_SLOT, []),
+            crisis.checked_digest(pending),
+        ]
+        turn.dialog = DialogState(
+            flow=suspended["flow"],
+            state=suspended["state"],
+            slots=slots,
+            step=turn.dialog.step,
+            suspended=None,
+            last_seq=turn.dialog.last_seq,
+        )
+        self._step(turn, flow, Text(pending), turn.typed_choice(pending))
 
     def _on_crisis(self, turn: Turn, text: str | None) -> None:
         """Lines first; then pause nudges, plan one gentle check-in, and alert the team if the
@@ -767,13 +807,30 @@ class Engine:
             crisis.lines_only(turn)
         elif verb == "risk_yes":
             self._on_crisis(turn, None)
+        elif verb == "risk_no":
+            self._after_no(turn)
+        elif verb == "calm":
+            crisis.calming(turn)
+        elif verb == "danger_safe":
+            turn.say(turn.t("danger.safe_reply"))
+            crisis.after_danger(turn)
+        elif verb == "danger_unsafe":
+            crisis.danger_unsafe(turn)
+        elif verb == "danger_lines":
+            crisis.danger_lines_only(turn)
+        elif verb == "discreet_on":
+            turn.profile.discreet = True
+            turn.save_profile()
+            turn.say(turn.t("discreet.on_reply"))
+        elif verb == "later":
+            crisis.come_back_later(turn)
         elif verb == "more":
             crisis.more_resources(turn)
         elif verb in _CALM_REPLIES:
             if turn.dialog.flow == "safety_check":
                 self._leave_flow(turn)
             turn.say(turn.t(_CALM_REPLIES[verb]))
-            crisis.offer_resume(turn)
+            crisis.after_crisis(turn)
         elif verb == "followup_bad":
             turn.say(turn.t("followup.bad_reply"))
             crisis.lines_only(turn)
@@ -900,7 +957,9 @@ class Engine:
         if task is None or task.status not in open_states:
             turn.notice(turn.t("task.gone"))
             return
-        if verb == "done":
+        if verb == "show":
+            turn.say(nudges.details(turn, task))
+        elif verb == "done":
             self._interrupt_with(turn, "outcome", {"task": task.to_slots()})
         elif verb == "resched":
             self._interrupt_with(turn, "activation", {"task": task.to_slots()})

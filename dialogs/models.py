@@ -29,6 +29,9 @@ class UserProfile:
     # Nudges due in these local hours wait until the end (start == end: no quiet hours).
     quiet_start: int = 22
     quiet_end: int = 8
+    # nudges say only "A reminder from your planner", the details one tap away (for someone
+    # whose phone another person may read)
+    discreet: bool = False
 
     @property
     def onboarded(self) -> bool:

@@ -39,6 +39,8 @@ def _buttons(turn: Turn, task: Task, full: bool = True):
         return turn.global_choice(turn.t(label_key), f"task:{task.id}:{verb}")
 
     rows = [(b("task.done", "done"),)]
+    if turn.profile.discreet:
+        rows.insert(0, (b("task.show", "show"),))
     if full:
         rows.append((b("task.s15", "s15"), b("task.s60", "s60"), b("task.stom", "stom")))
         rows.append((b("task.skip", "skip"), b("task.resched", "resched")))
@@ -50,12 +52,7 @@ def _buttons(turn: Turn, task: Task, full: bool = True):
 def nudge(turn: Turn, task: Task, follow_up_after: timedelta, held_back: bool = False) -> None:
     """The nudge. `held_back`: it waited out quiet hours or the pause after a crisis, so it
     says when the action was planned instead of "it's time"."""
-    step = turn.t("task.first_step", step=task.first_step) if task.first_step else ""
-    if held_back:
-        planned = when.format_local(task.due_at, _zone(turn), turn.now)
-        text = turn.t("task.nudge_held", title=task.title, step=step, when=planned)
-    else:
-        text = turn.t("task.nudge", title=task.title, step=step)
+    text = turn.t("task.discreet") if turn.profile.discreet else details(turn, task, held_back)
     turn.say(text, _buttons(turn, task))
     task.status = "nudged"
     turn.writes.tasks.append(task)
@@ -66,9 +63,22 @@ def nudge(turn: Turn, task: Task, follow_up_after: timedelta, held_back: bool = 
     )
 
 
+def details(turn: Turn, task: Task, held_back: bool = False) -> str:
+    """What the nudge says of the task (shown at once, or on "Show details" when discreet)."""
+    step = turn.t("task.first_step", step=task.first_step) if task.first_step else ""
+    if held_back:
+        planned = when.format_local(task.due_at, _zone(turn), turn.now)
+        return turn.t("task.nudge_held", title=task.title, step=step, when=planned)
+    return turn.t("task.nudge", title=task.title, step=step)
+
+
 def follow_up(turn: Turn, task: Task) -> None:
     """One gentle follow-up when a nudge got no answer; after that, nothing more."""
-    turn.say(turn.t("task.followup", title=task.title), _buttons(turn, task, full=False))
+    if turn.profile.discreet:
+        text = turn.t("task.discreet")
+    else:
+        text = turn.t("task.followup", title=task.title)
+    turn.say(text, _buttons(turn, task, full=False))
 
 
 def missed(turn: Turn, task: Task) -> None:

@@ -31,6 +31,8 @@ class Turn:
     # Set by a flow when the person confirms they are at risk; the engine then runs the crisis
     # response (which flows cannot do themselves: it pauses nudges and may alert the team).
     crisis_confirmed: bool = False
+    # the person answered no to the direct question: go on with what it interrupted
+    answered_no: bool = False
     # The analysis of this turn's message, made once by the risk check and reused by flows.
     analysis: Any = None
     # A flow that just finished can hand over to another one (the thought record to planning).

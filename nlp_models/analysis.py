@@ -23,7 +23,7 @@ DISTORTIONS = (
     "blaming",
     "comparing",
 )
-RISK_LEVELS = ("none", "concern", "crisis")
+RISK_LEVELS = ("none", "concern", "danger", "crisis")
 EVENTS = ("bad", "good", "none")
 HELPFUL_KINDS = ("behavioural", "agency", "credit")
 
@@ -36,9 +36,17 @@ class Evidence:
     start: int
     end: int
     text: str
+    # risk evidence: the (start, end) of the sentence it is in, so a reader of a long message
+    # sees which sentence raised it
+    sentence: tuple[int, int] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"label": self.label, "start": self.start, "end": self.end, "text": self.text}
+        out: dict[str, Any] = {
+            "label": self.label, "start": self.start, "end": self.end, "text": self.text
+        }  # fmt: skip
+        if self.sentence is not None:
+            out["sentence"] = list(self.sentence)
+        return out
 
 
 @dataclass(frozen=True)

@@ -143,9 +143,17 @@ def build_analysis(norm: Normalized, doc: Doc) -> Analysis:
     level = risk.level if risk is not None and risk.level in RISK_LEVELS else "none"
     risk_rules = tuple(risk.rules) if risk is not None else ()
     if risk is not None:
+        sentences = [ctx.char_span(lo, hi) for lo, hi in ctx.sent_bounds] if ctx.n else []
         for start, end, _ in risk.evidence:
             o0, o1 = clean_span(text, *norm.span(start, end))
-            all_evidence[("risk", o0, o1)] = Evidence("risk", o0, o1, text[o0:o1])
+            where = next(((a, b) for a, b in sentences if a <= start < b), (start, end))
+            s0, s1 = clean_span(text, *norm.span(*where))
+            all_evidence[("risk", o0, o1)] = Evidence("risk", o0, o1, text[o0:o1], (s0, s1))
+    if level in ("danger", "crisis"):
+        # a message at risk is answered with help, never analysed for traps or explanations
+        distortions = {}
+        dimensions = {name: Dimension(False, 1, ()) for name in DIMENSIONS}
+        all_evidence = {k: v for k, v in all_evidence.items() if k[0] == "risk"}
     helpful: tuple[Evidence, ...] = ()
     if style is not None:
         helpful = tuple(evidence(kind, s, e) for kind, s, e in style.helpful)

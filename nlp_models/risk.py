@@ -7,7 +7,9 @@ same matcher pass as all other rules, and negation and subject come from the sha
 (context.py).
 
 Levels: ``crisis`` (active ideation, intent, plan, means, goodbye, recent self-harm, attempt),
-``concern`` (passive ideation, burdensomeness, feeling trapped), ``none``.
+``danger`` (someone else hurting, threatening or controlling the writer, or the writer afraid
+for their safety at home), ``concern`` (passive ideation, burdensomeness, feeling trapped),
+``none``. A message with both gets the higher (crisis over danger over concern).
 
 Rule fields: level (crisis|concern); negatable (default true: a negation cue shortly before the
 match cancels it); subject 'self' (the pattern itself is first person, default) or 'free' (look
@@ -36,7 +38,7 @@ from nlp_models.context import Context
 from nlp_models.rulebook import PATTERN_DIR, Lexicon, PatternError
 from nlp_models.rules import Family, load_family
 
-LEVELS = ("none", "concern", "crisis")
+LEVELS = ("none", "concern", "danger", "crisis")
 _RANK = {level: i for i, level in enumerate(LEVELS)}
 _RULE_KEYS = ("level", "patterns", "with", "negatable", "subject", "on_other", "on_generic",
               "on_second", "requires_self", "downgradable", "examples")  # fmt: skip
@@ -91,9 +93,9 @@ def load_risk(pattern_dir: Path, lex: Lexicon) -> tuple[list[Family], dict[str, 
     """The rule and exclusion families, and their rows as RiskRule / Exclusion."""
 
     def check_rule(row: dict[str, Any], where: str) -> None:
-        if row.get("level") not in ("concern", "crisis"):
+        if row.get("level") not in ("concern", "danger", "crisis"):
             raise PatternError(
-                f"{where}: level must be concern or crisis, not {row.get('level')!r}"
+                f"{where}: level must be concern, danger or crisis, not {row.get('level')!r}"
             )
         if row.get("subject", "self") not in ("self", "free"):
             raise PatternError(f"{where}: subject must be self or free")

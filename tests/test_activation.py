@@ -465,3 +465,23 @@ async def test_a_nudge_held_back_by_the_crisis_pause_says_when_it_was_planned(
     [nudge] = [t for t in outbox.texts() if "planned" in t]
     assert "You had planned" in nudge and "11:00" in nudge
     assert "It's time" not in nudge
+
+
+async def test_discreet_reminders_name_nothing_until_tapped(chat, storage, clock, loop):
+    loop, outbox = loop
+    await onboard(chat)
+    await chat.send("/settings")
+    await chat.press("Discreet reminders: off")
+    await chat.press("Done")
+    await plan(chat)
+    clock.advance(hours=1)
+    assert await loop.run_due() == 1
+    [(_, [nudge])] = outbox.sent
+    assert nudge.text == "A reminder from your planner."
+    assert "Walk" not in nudge.text
+    assert [c.label for c in nudge.choices()][:2] == ["Show details", "Done ✓"]
+    await chat.press("Show details", replies=[nudge])
+    assert "Walk" in chat.text and "planned action" in chat.text
+    clock.advance(hours=3)
+    await loop.run_due()  # the one follow-up says nothing either
+    assert outbox.texts()[-1] == "A reminder from your planner."

@@ -11,6 +11,7 @@ from engine_driver import Chat, onboard
 from bot.scheduler import ReminderLoop
 from dialogs import Button, Engine, EngineSettings, User
 from dialogs.engine import FLOWS
+from dialogs.flows.safety import read_answer
 from dialogs.models import DialogState, TurnWrites
 
 CRISIS = "I want to kill myself tonight"
@@ -82,13 +83,19 @@ async def test_crisis_text_is_never_taken_as_a_thought(chat, storage):
     assert await storage.thought_records(1001) == []
 
 
-async def test_safe_then_resume_returns_to_the_same_question(chat, storage):
+async def test_safe_then_later_keeps_the_record_for_when_they_come_back(chat, storage):
     await onboard(chat)
     await chat.send("/new")
     await chat.send("Lost my job today")
     await chat.send(CRISIS)
     await chat.press("I'm safe right now")
     assert "glad you're safe" in chat.text
+    # a choice, never straight back to the thought record
+    assert chat.labels() == ["Make a safety plan", "Something calming", "Come back later"]
+    assert (await storage.load_dialog(1001)).flow is None
+    await chat.press("Come back later")
+    assert "draft" in chat.text
+    await chat.send("/new")
     await chat.press("Yes, continue")
     assert "went through your mind" in chat.text or "tell yourself" in chat.text
     await chat.send("I'm worthless without work")
@@ -111,14 +118,59 @@ async def test_concern_asks_directly_and_yes_leads_to_the_crisis_response(chat, 
     assert (await storage.load_profile(1001)).nudges_paused_until is not None
 
 
-async def test_concern_no_offers_to_resume(chat, storage):
+async def test_concern_no_goes_on_with_the_words_already_written(chat, storage):
+    await onboard(chat)
+    await chat.send("/new")
+    await chat.send("My boss shouted at me again")
+    await chat.send(CONCERN)  # the thought
+    await chat.send("no, not like that, i just feel guilty")
+    assert "Thank you for telling me" in chat.text
+    dialog = await storage.load_dialog(1001)
+    assert (dialog.flow, dialog.state) == ("thought_record", "emotion")
+    assert dialog.slots["thought"] == CONCERN
+    assert (await storage.load_profile(1001)).nudges_paused_until is None
+    # the same words, sent again in this record (after /back), do not bring the question back
+    await chat.send("/back")
+    await chat.send(CONCERN)
+    assert "are you having thoughts" not in chat.text
+    assert (await storage.load_dialog(1001)).state == "emotion"
+
+
+async def test_no_button_goes_on_with_the_record_too(chat, storage):
+    await onboard(chat)
+    await chat.send("/new")
+    await chat.send("My boss shouted at me again")
+    await chat.send(CONCERN)
+    await chat.press("No, not that")
+    dialog = await storage.load_dialog(1001)
+    assert (dialog.flow, dialog.state) == ("thought_record", "emotion")
+    assert dialog.slots["thought"] == CONCERN
+
+
+async def test_a_no_with_nothing_interrupted_offers_the_lines_kindly(chat, storage):
+    await onboard(chat)
+    await chat.send(CONCERN)
+    await chat.send("nope")
+    assert "Thank you for telling me" in chat.text
+    assert (await storage.load_dialog(1001)).flow is None
+
+
+async def test_a_crisis_after_a_no_is_still_answered(chat, storage):
     await onboard(chat)
     await chat.send("/new")
     await chat.send(CONCERN)
-    await chat.send("no, not like that")
-    assert "Thank you for telling me" in chat.text
-    assert "go back to your thought record" in chat.text
-    assert (await storage.load_profile(1001)).nudges_paused_until is None
+    await chat.send("no")
+    await chat.send(CRISIS)
+    assert "I'm safe right now" in chat.labels()
+
+
+async def test_after_a_crisis_something_calming_is_there(chat, storage):
+    await onboard(chat)
+    await chat.send(CRISIS)
+    await chat.press("I'm safe right now")
+    await chat.press("Something calming")
+    assert "Breathe in slowly" in chat.text
+    assert "Show help lines" in chat.labels()
 
 
 async def test_concern_buttons(chat, storage):
@@ -131,12 +183,32 @@ async def test_concern_buttons(chat, storage):
     assert (await storage.load_dialog(1001)).flow is None
 
 
-async def test_unclear_answer_to_the_check_in_shows_the_lines_gently(chat, storage):
+@pytest.mark.parametrize("answer", ["idk honestly", "kind of", "sometimes", "maybe", "hmm"])
+async def test_unsure_counts_as_yes(chat, storage, answer):
     await onboard(chat)
     await chat.send(CONCERN)
-    await chat.send("idk honestly")
-    assert "116 123" in chat.text
+    await chat.send(answer)
+    assert "116 123" in chat.text and "I'm safe right now" in chat.labels()
     assert (await storage.load_dialog(1001)).flow is None
+    assert (await storage.load_profile(1001)).nudges_paused_until is not None
+
+
+@pytest.mark.parametrize(
+    ("answer", "reading"),
+    [
+        ("no", "no"), ("nope.", "no"), ("not really", "no"), ("No, not like that", "no"),
+        ("no not like that, i just feel guilty", "no"), ("nah just stressed about work", "no"),
+        ("no I'm fine", "no"), ("of course not", "no"),
+        ("yes", "yes"), ("yeah", "yes"), ("i do", "yes"), ("all the time", "yes"),
+        ("idk", "unsure"), ("kind of", "unsure"), ("sometimes", "unsure"), ("not sure", "unsure"),
+        ("no but i think about it", "unsure"), ("nah, I've made up my mind", "unsure"),
+        ("I'm not safe", "unsure"), ("never felt worse", "unsure"),
+        ("not really sure, I'm scared of what I might do", "unsure"), ("no... maybe", "unsure"),
+        ("why are you asking", "unsure"),
+    ],
+)  # fmt: skip
+def test_typed_answers_to_the_direct_question(answer, reading):
+    assert read_answer(answer) == reading
 
 
 async def test_detections_are_audited_without_the_text(chat, storage):
@@ -346,3 +418,62 @@ async def test_an_invisible_or_look_alike_character_does_not_hide_a_crisis(stora
     await chat.send(hidden)
     assert "116 123" in chat.text
     assert "I'm safe right now" in chat.labels()
+
+
+# --- danger from another person -------------------------------------------------------------
+DANGER = "he shoved me into the door last night and I'm scared to go home"
+
+
+async def test_danger_is_answered_with_safety_and_abuse_lines_never_traps(chat, storage):
+    await onboard(chat)  # United Kingdom
+    await chat.send("/new")
+    await chat.send("We argued about money again")
+    await chat.send(DANGER)  # at the thought step
+    text = chat.text
+    assert "not your fault" in text and "Are you safe right now?" in text
+    assert "0808 2000 247" in text  # the National Domestic Abuse Helpline, from the data
+    assert "999" in text
+    assert {"I'm safe right now", "I'm not safe", "Make my reminders discreet"} <= set(
+        chat.labels()
+    )
+    for word in ("Catastrophizing", "Mind reading", "thinking trap", "noticed in your words"):
+        assert word not in text
+    dialog = await storage.load_dialog(1001)
+    assert dialog.flow is None and dialog.suspended["flow"] == "thought_record"
+    assert dialog.suspended["slots"].get("thought") is None  # the danger words were not filed
+    async with storage._read().execute("SELECT level, rules FROM risk_events") as cur:
+        rows = [tuple(r) for r in await cur.fetchall()]
+    assert rows and rows[0][0] == "danger" and "danger." in rows[0][1]
+
+
+async def test_danger_not_safe_gives_the_emergency_number_first(chat, storage):
+    await onboard(chat)
+    await chat.send("if i leave he will find me and hurt me")
+    await chat.press("I'm not safe")
+    assert chat.last[0].text.startswith("If you can, call 999")
+    assert "0808 2000 247" in chat.text
+
+
+async def test_danger_safe_offers_a_choice_not_the_record(chat, storage):
+    await onboard(chat)
+    await chat.send("/new")
+    await chat.send("my husband took my phone and locks me in when he goes out")
+    await chat.press("I'm safe right now")
+    assert "most dangerous time" in chat.text
+    assert "Something calming" in chat.labels() and "Come back later" in chat.labels()
+    assert (await storage.load_dialog(1001)).flow is None
+
+
+async def test_discreet_reminders_from_the_danger_answer(storage, clock):
+    engine = Engine(storage, EngineSettings(), clock=clock)
+    chat = Chat(engine, User(1001, "Sam"))
+    await onboard(chat)
+    await chat.send("my ex keeps turning up at my work and I'm terrified of him")
+    await chat.press("Make my reminders discreet")
+    assert "A reminder from your planner" in chat.text
+    assert (await storage.load_profile(1001)).discreet
+    # /settings shows it and can switch it off again
+    await chat.send("/settings")
+    assert "Discreet reminders: on" in chat.labels()
+    await chat.press("Discreet reminders: on")
+    assert not (await storage.load_profile(1001)).discreet

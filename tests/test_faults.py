@@ -137,6 +137,8 @@ async def test_an_edited_message_is_read_for_risk_and_changes_no_answer(engine, 
     assert "Samaritans Ireland" in "\n".join(r.text for r in replies)
     assert await risk_rows(storage, 38) == ["crisis"]
     await chat.press("I'm safe right now")
+    await chat.press("Come back later")
+    await chat.send("/new")
     await chat.press("Yes, continue")
     replies = await chat.event(Edited("Work was fine actually"))
     assert "edited a message" in replies[0].text

@@ -246,6 +246,8 @@ class Settings(ProfileFlow):
             ]
             hours = quiet_label(turn, turn.profile.quiet_start, turn.profile.quiet_end)
             options.append([(turn.t("settings.quiet", hours=hours), "quiet")])
+            key = "settings.discreet_on" if turn.profile.discreet else "settings.discreet_off"
+            options.append([(turn.t(key), "discreet")])
             if turn.escalation_enabled:
                 key = "settings.alerts_on" if turn.profile.share_alerts else "settings.alerts_off"
                 options.append([(turn.t(key), "alerts")])
@@ -257,6 +259,11 @@ class Settings(ProfileFlow):
     def handle(self, turn: Turn, event: Event, choice: str | None) -> str | None:
         state = turn.dialog.state
         if state == "menu":
+            if choice == "discreet":
+                turn.profile.discreet = not turn.profile.discreet
+                turn.save_profile()
+                self.enter(turn, "menu")
+                return None
             if choice in ("country", "timezone", "quiet", "alerts", "close"):
                 return "close" if choice == "close" else f"pick_{choice}"
             self.enter(turn, "menu")

@@ -76,22 +76,55 @@ def show_plan(turn: Turn) -> None:
     turn.say("\n".join(lines), tuple(rows))
 
 
-# Typed answers to "are you having thoughts of ending your life?". Anything unclear leans to
-# yes: a gentle crisis response costs little, a miss can cost a life.
-# Typed answers to "are you having thoughts of ending your life?". Only a short, plain "no"
-# counts as no; anything else that is not a yes is unclear and gets the lines, gently. A
-# message that merely starts with "I'm not" or "never" ("I'm not safe", "never felt worse")
-# is not a no. (The answer went through the risk check before it gets here.)
-_NO = re.compile(
-    r"^\W*(no+|nope|nah|not really|no,? not (like )?that|not at all|no,? i'?m not|i'?m not|"
-    r"i am not|no,? (i'?m |i am )?(fine|ok|okay|alright|safe))\W*$",
+# Typed answers to "are you having thoughts of ending your life?": yes, no or unsure, and unsure
+# counts as yes (a gentle crisis answer costs little; a miss can cost a life). A no is a plain no
+# at the start ("no", "nope", "not really", "no not like that") with nothing after it but an
+# explanation that takes nothing back ("i just feel guilty"); "I'm not safe", "nah, I've made up
+# my mind" or "not really sure, I'm scared" are not a no. (The answer went through the risk check
+# before it gets here: a second worrying message is answered as a crisis there.)
+_NO_START = re.compile(
+    r"^\W*(no+|nope|nah+|naw|not really|not at all|not like that|never|of course not|"
+    r"definitely not|no way|i'?m not|i am not|im not|i don'?t think so|not that)\b\W*",
     re.I,
 )
+# words after a no that take it back, or that make it a maybe
+_TAKES_BACK = re.compile(
+    r"\b(but|made up my mind|mind'?s made up|scared|afraid|frightened|not safe|unsafe|not ok(ay)?|"
+    r"not alright|not fine|don'?t know|dont know|idk|unsure|not sure|sure|maybe|sometimes|"
+    r"kind of|kinda|sort of|a bit|a little|worse|might|want to|wanna|thinking about|plan|"
+    r"yet|anymore|any more|lately|at the moment|right now|tonight|today)\b",
+    re.I,
+)
+# a bare "I'm not" or "never" says nothing by itself when more follows ("I'm not okay",
+# "never felt worse"): only a plain no-word may start a no with an explanation after it
+_PLAIN_NO = re.compile(r"^\W*(no+|nope|nah+|naw|not really|not at all|no,? not like that|"
+                       r"not like that|of course not|definitely not|no way)\b", re.I)  # fmt: skip
 _YES = re.compile(
-    r"\b(yes|yeah|yep|ya|yh|y|sometimes|maybe|kind of|kinda|sort of|i am|i do|"
-    r"a bit|a little|i think so|probably|often)\b",
+    r"\b(yes|yeah|yep|yup|ya|yh|y|i am|i do|i have|all the time|often|every day|constantly|"
+    r"definitely|of course|i think so|probably|i guess)\b",
     re.I,
 )
+_UNSURE = re.compile(
+    r"\b(idk|i don'?t know|i dont know|dunno|not sure|unsure|maybe|kind of|kinda|sort of|"
+    r"sometimes|a bit|a little|hard to say|possibly|on and off|now and then|at times|"
+    r"i'?m not sure|depends)\b",
+    re.I,
+)
+
+
+def read_answer(text: str) -> str:
+    """ "yes", "no" or "unsure" for a typed answer to the direct question."""
+    text = text.strip()
+    start = _NO_START.match(text)
+    if start:
+        rest = text[start.end() :]
+        if not rest.strip(" .!,"):
+            return "no"
+        if _PLAIN_NO.match(text) and not _TAKES_BACK.search(rest):
+            return "no"  # "no not like that, i just feel guilty"
+    if _YES.search(text):
+        return "yes"
+    return "unsure"  # "idk", "kind of", and anything that is not a clear no
 
 
 class SafetyCheck(Flow):
@@ -106,23 +139,11 @@ class SafetyCheck(Flow):
     def handle(self, turn: Turn, event: Event, choice: str | None) -> str | None:
         if not isinstance(event, Text):
             return None
-        text = event.text.strip()
-        if _NO.search(text):
-            turn.dialog.slots["answer"] = "no"
-        elif _YES.search(text):
-            turn.dialog.slots["answer"] = "yes"
-        else:
-            turn.dialog.slots["answer"] = "unclear"
+        turn.dialog.slots["answer"] = read_answer(event.text)
         return "answered"
 
     def finish(self, turn: Turn) -> None:
-        answer = turn.dialog.slots.get("answer")
-        if answer == "no":
-            turn.say(turn.t("concern.no_reply"))
-            crisis.offer_resume(turn)
-        elif answer == "yes":
-            turn.crisis_confirmed = True
+        if turn.dialog.slots.get("answer") == "no":
+            turn.answered_no = True  # the engine goes on with what the question interrupted
         else:
-            # Not a clear no: keep the lines in front of them without insisting.
-            turn.say(turn.t("concern.unclear_reply"))
-            crisis.lines_only(turn)
+            turn.crisis_confirmed = True  # yes, and unsure counts as yes

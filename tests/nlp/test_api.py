@@ -25,7 +25,7 @@ def test_constants():
         "emotional_reasoning", "should_statements", "personalization", "discounting_positive",
         "catastrophizing", "mental_filter", "blaming", "comparing",
     }  # fmt: skip
-    assert RISK_LEVELS == ("none", "concern", "crisis")
+    assert RISK_LEVELS == ("none", "concern", "danger", "crisis")
 
 
 def test_analysis_shape():

@@ -41,7 +41,7 @@ def test_analyze_good_and_bad_lines_keep_order():
         }  # fmt: skip
         assert set(o["attributions"]) == {"permanent", "pervasive", "personal", "uncontrollable"}
         assert set(o["scores"]) == set(o["attributions"])
-        assert o["risk"] in ("none", "concern", "crisis")
+        assert o["risk"] in ("none", "concern", "danger", "crisis")
         for ev in o["evidence"]:
             assert set(ev) == {"label", "start", "end", "text"}
     assert out[0]["attributions"]["permanent"] is True
