@@ -19,11 +19,13 @@ word); downgradable (a sentence about the distant past lowers crisis to concern)
 groups that must each match elsewhere in the message); examples (must fire the rule).
 
 Exclusion fields: effect 'block' (a rule match overlapping this one is dropped), 'suppress' (a rule
-match in the same sentence is dropped), 'downgrade' (a crisis match in the same sentence becomes
+match in the same sentence is dropped; with scope 'message', anywhere in the message), 'downgrade' (a crisis match in the same sentence becomes
 concern: rules marked downgradable, or listed in applies_to), 'escalate' (anywhere in the message
 and not negated, first-person concern becomes crisis: a plan, means or a time next to passive
 ideation); applies_to (rule id prefixes, '*' = all); unless (patterns that, in the sentence,
-cancel the exclusion); only_other (the exclusion spares first-person matches).
+cancel the exclusion; for a message-wide suppress, anywhere in the message); with (pattern groups
+that must each match somewhere in the message for the exclusion to apply); only_other (the
+exclusion spares first-person matches).
 """
 
 from __future__ import annotations
@@ -42,7 +44,8 @@ LEVELS = ("none", "concern", "danger", "crisis")
 _RANK = {level: i for i, level in enumerate(LEVELS)}
 _RULE_KEYS = ("level", "patterns", "with", "negatable", "subject", "on_other", "on_generic",
               "on_second", "requires_self", "downgradable", "examples")  # fmt: skip
-_EXCLUSION_KEYS = ("effect", "scope", "applies_to", "patterns", "unless", "only_other", "examples")
+_EXCLUSION_KEYS = ("effect", "scope", "applies_to", "patterns", "unless", "with", "only_other",
+                   "examples")  # fmt: skip
 _EFFECTS = ("block", "suppress", "downgrade", "escalate")
 
 __all__ = ["PATTERN_DIR", "PatternError", "RiskResult", "assess_risk", "assess_text",
@@ -82,6 +85,10 @@ class Exclusion:
     applies_to: tuple[str, ...]
     has_unless: bool
     only_other: bool
+    # 'sentence' (the default) or 'message': how far a suppress reaches
+    scope: str = "sentence"
+    # pattern groups that must each match somewhere in the message for it to apply
+    n_with: int = 0
 
     def applies(self, rule: RiskRule) -> bool:
         if not self.applies_to:
@@ -132,6 +139,8 @@ def load_risk(pattern_dir: Path, lex: Lexicon) -> tuple[list[Family], dict[str, 
     def check_exclusion(row: dict[str, Any], where: str) -> None:
         if row.get("effect") not in _EFFECTS:
             raise PatternError(f"{where}: effect must be one of {sorted(_EFFECTS)}")
+        if row.get("scope", "sentence") not in ("sentence", "message"):
+            raise PatternError(f"{where}: scope must be sentence or message")
         for prefix in row.get("applies_to", ()):
             if prefix != "*" and not any(i.startswith(prefix) for i in rules):
                 raise PatternError(f"{where}: applies_to {prefix!r} matches no rule id")
@@ -141,7 +150,11 @@ def load_risk(pattern_dir: Path, lex: Lexicon) -> tuple[list[Family], dict[str, 
         pattern_dir / "risk_exclusions.jsonl",
         lex,
         _EXCLUSION_KEYS,
-        lambda r: {"": r.get("patterns"), "unless": r.get("unless") or None},
+        lambda r: {
+            "": r.get("patterns"),
+            "unless": r.get("unless") or None,
+            **{f"with{k}": group for k, group in enumerate(r.get("with", ()))},
+        },
         check_exclusion,
     )
     exclusions = {
@@ -151,6 +164,8 @@ def load_risk(pattern_dir: Path, lex: Lexicon) -> tuple[list[Family], dict[str, 
             applies_to=tuple(row.get("applies_to", ())),
             has_unless=bool(row.get("unless")),
             only_other=row.get("only_other", False),
+            scope=row.get("scope", "sentence"),
+            n_with=len(row.get("with", ())),
         )
         for eid, row in excl_family.rows.items()
     }
@@ -194,11 +209,21 @@ class RiskAssessor:
         sent_excl: dict[int, list[Exclusion]] = {}
         escalators: list[Exclusion] = []
         unless: set[tuple[str, int]] = set()
+        msg_excl: list[Exclusion] = []
+        with_found = {(eid, part) for eid, part, _, _ in excl_matches if part.startswith("with")}
+
+        def active(excl: Exclusion) -> bool:
+            return all((excl.id, f"with{k}") in with_found for k in range(excl.n_with))
+
         for eid, part, s, e in excl_matches:
             excl = self.exclusions[eid]
             sent_start = ctx.sentence_of(s)[0]
+            if part.startswith("with") or not active(excl):
+                continue
             if part == "unless":
                 unless.add((eid, sent_start))
+            elif excl.effect == "suppress" and excl.scope == "message":
+                msg_excl.append(excl)
             elif excl.effect == "block":
                 blocks.append((excl, s, e))
             elif excl.effect == "escalate":
@@ -230,7 +255,12 @@ class RiskAssessor:
                 ctx.norms[i] in first_person for i in range(sent_start, sent_end)
             ):
                 continue
-            suppressed = False
+            suppressed = any(
+                x.applies(rule)
+                and not (x.has_unless and any(u[0] == x.id for u in unless))
+                and not (x.only_other and who == "self")
+                for x in msg_excl
+            )
             for excl in sent_excl.get(sent_start, ()):
                 if not excl.applies(rule) or (excl.has_unless and (excl.id, sent_start) in unless):
                     continue
